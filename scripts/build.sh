@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Configure (once, or when the options change) and build the applied tree
+# build/qemu in build/host, then link the binaries to build/bin.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+build=${QL_BUILD:-$top/build}
+tree=$build/qemu
+bdir=$build/host
+targets=${QL_TARGETS:-aarch64-softmmu,x86_64-softmmu,ppc64-softmmu}
+jobs=${QL_JOBS:-$(nproc)}
+
+die() { echo "build: error: $*" >&2; exit 1; }
+[ -x "$tree/configure" ] || die "$tree is not prepared (make tree)"
+
+cc=gcc
+if command -v ccache >/dev/null && [ "${QL_CCACHE:-1}" != 0 ]; then
+    cc="ccache gcc"
+fi
+# Firmware comes from Debian packages: seabios (/usr/share/seabios),
+# ipxe-qemu (/usr/lib/ipxe/qemu) and qemu-system-data (/usr/share/qemu: SLOF,
+# skiboot, vgabios, ...).  The same search path as Debian's own build.
+fwpath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
+opts=(--target-list="$targets" --enable-kvm --disable-docs
+      --disable-install-blobs --disable-werror --python=/usr/bin/python3
+      --firmwarepath="$fwpath" --cc="$cc" --host-cc=gcc
+      ${QL_CONFIGURE_EXTRA:-})
+want=$(printf '%s\n' "${opts[@]}")
+if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.ql-configure" 2>/dev/null)" != "$want" ]; then
+    rm -rf "$bdir"
+    mkdir -p "$bdir"
+    echo "build: configuring in $bdir"
+    (cd "$bdir" && "$tree/configure" "${opts[@]}") >"$build/configure.log" 2>&1 || {
+        tail -20 "$build/configure.log" >&2
+        die "configure failed (full log: $build/configure.log)"
+    }
+    echo "$want" >"$bdir/.ql-configure"
+fi
+# Only the system emulators and qemu-img: QEMU's "all" would also build
+# some 200 test and contrib programs; make check builds the tests it runs.
+bins=()
+for t in ${targets//,/ }; do
+    bins+=("qemu-system-${t%-softmmu}")
+done
+echo "build: ninja -j$jobs ${bins[*]} qemu-img ${QL_NINJA_EXTRA:-} in $bdir"
+# shellcheck disable=SC2086
+ninja -C "$bdir" -j"$jobs" "${bins[@]}" qemu-img ${QL_NINJA_EXTRA:-} >"$build/build.log" 2>&1 || {
+    grep -E 'error|FAILED' "$build/build.log" | head -20 >&2
+    die "build failed (full log: $build/build.log)"
+}
+mkdir -p "$build/bin"
+for b in "${bins[@]}" qemu-img; do
+    [ -x "$bdir/$b" ] || die "$b was not built"
+    ln -sfn "../host/$b" "$build/bin/$b"
+done
+echo "build: binaries in $build/bin: $(ls "$build/bin" | tr '\n' ' ')"

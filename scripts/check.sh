@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# make check: every check of the fork, counted one by one.  Ends with the line
+#   N passed, N failed, N skipped
+# and exits non-zero when anything failed.  A skipped test is never a pass.
+#
+#  1. our own harness tests (tests/harness/test-*.sh)
+#  2. the series applies to the pinned base (scripts/prepare-tree.sh)
+#  3. scripts/checkpatch.pl --no-signoff on every patch, from the applied tree
+#  4. the build of the three targets
+#  5. a curated list of QEMU's own tests (tests/qemu-tests.txt) via meson
+#  6. our own tests of the built binaries (tests/system/test-*.sh)
+set -uo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(dirname "$here")
+build=${QL_BUILD:-$top/build}
+out=$build/check
+rm -rf "$out"
+mkdir -p "$out/logs"
+results=$out/results.tsv
+: >"$results"
+
+record() {  # name status detail
+    printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$results"
+    printf '%-4s %s%s\n' "$2" "$1" "${3:+  ($3)}"
+}
+# run NAME CMD...: a test that passes when CMD exits 0, skips on exit 77.
+run() {
+    local name=$1 log rc t0
+    shift
+    log=$out/logs/$(echo "$name" | tr '/ ' '__').log
+    t0=$(date +%s)
+    "$@" >"$log" 2>&1
+    rc=$?
+    local dt=$(( $(date +%s) - t0 ))s
+    if [ $rc = 0 ]; then
+        record "$name" PASS "$dt"
+    elif [ $rc = 77 ]; then
+        record "$name" SKIP "$(tail -1 "$log")"
+    else
+        record "$name" FAIL "exit $rc, $dt; log: ${log#$top/}"
+        sed 's/^/    | /' "$log" | tail -15
+    fi
+    return $rc
+}
+
+echo "== harness tests"
+for t in "$top"/tests/harness/test-*.sh; do
+    [ -e "$t" ] || continue
+    run "harness/$(basename "$t" .sh)" bash "$t"
+done
+
+echo "== series applies to the pinned base"
+if run "series-applies" "$here/prepare-tree.sh"; then
+    echo "== checkpatch"
+    while read -r p; do
+        run "checkpatch/$p" bash -c "cd '$build/qemu' && ./scripts/checkpatch.pl --no-signoff '$top/patches/$p'"
+    done < <(grep -vE '^[[:space:]]*(#|$)' "$top/patches/series" || true)
+
+    echo "== build"
+    if run "build" "$here/build.sh"; then
+        echo "== QEMU's own tests (tests/qemu-tests.txt)"
+        mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '{print $1}')
+        mlog=$out/logs/meson-test.log
+        # Build only what the chosen tests need, then run them.
+        ninja -C "$build/host" -j"${QL_JOBS:-$(nproc)}" >"$out/logs/ninja-tests.log" 2>&1
+        (cd "$build/host" && /usr/bin/python3 -m mesonbuild.mesonmain test --no-rebuild \
+            --num-processes "${QL_JOBS:-$(nproc)}" --print-errorlogs "${qtests[@]}") >"$mlog" 2>&1
+        mrc=$?
+        json=$build/host/meson-logs/testlog.json
+        seen=0
+        if [ -f "$json" ]; then
+            while IFS=$'\t' read -r name res dur; do
+                seen=$((seen + 1))
+                case $res in
+                OK|EXPECTEDFAIL) record "qemu/$name" PASS "${dur}s" ;;
+                SKIP) record "qemu/$name" SKIP "meson: skipped" ;;
+                *) record "qemu/$name" FAIL "meson: $res; log: ${mlog#$top/}" ;;
+                esac
+            done < <(/usr/bin/python3 -c '
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    print("%s\t%s\t%.0f" % (t["name"], t["result"], t.get("duration", 0)))
+' "$json")
+        fi
+        if [ "$seen" != "${#qtests[@]}" ]; then
+            record "qemu/test-list" FAIL "asked for ${#qtests[@]} tests, meson ran $seen (exit $mrc); log: ${mlog#$top/}"
+            tail -15 "$mlog" | sed 's/^/    | /'
+        fi
+
+        echo "== system tests of the built binaries"
+        run "guest-payloads" make -C "$top/guest" O="$build/guest"
+        for t in "$top"/tests/system/test-*.sh; do
+            [ -e "$t" ] || continue
+            run "system/$(basename "$t" .sh)" bash "$t"
+        done
+    fi
+fi
+
+pass=$(awk -F'\t' '$2 == "PASS"' "$results" | wc -l)
+fail=$(awk -F'\t' '$2 == "FAIL"' "$results" | wc -l)
+skip=$(awk -F'\t' '$2 == "SKIP"' "$results" | wc -l)
+echo
+if [ "$fail" != 0 ]; then
+    echo "failed:"
+    awk -F'\t' '$2 == "FAIL" { print "  " $1 }' "$results"
+fi
+echo "results: $results"
+echo "$pass passed, $fail failed, $skip skipped"
+[ "$fail" = 0 ] && [ "$pass" -gt 0 ]

@@ -1,0 +1,41 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Helpers for the tests of the built binaries.
+set -euo pipefail
+top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+build=${QL_BUILD:-$top/build}
+bin=$build/bin
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/ql-test.XXXXXX")
+qpid=
+cleanup() {
+    [ -n "$qpid" ] && kill -9 "$qpid" 2>/dev/null
+    [ -n "${KEEP:-}" ] || rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+ok() { echo "ok: $*"; }
+
+# start_bg CMD...: start CMD in the background (pid in $qpid).
+start_bg() {
+    "$@" &
+    qpid=$!
+}
+
+# wait_for FILE PATTERN SECONDS: wait until FILE has a line matching the
+# extended regex PATTERN; fail when the time is up or the process died.
+wait_for() {
+    local file=$1 pat=$2 secs=$3 i
+    for ((i = 0; i < secs * 5; i++)); do
+        if [ -f "$file" ] && grep -qaE "$pat" "$file"; then
+            return 0
+        fi
+        if [ -n "$qpid" ] && ! kill -0 "$qpid" 2>/dev/null; then
+            wait "$qpid" || true
+            tail -c 2000 "$file" 2>/dev/null
+            fail "the process exited before printing /$pat/"
+        fi
+        sleep 0.2
+    done
+    tail -c 2000 "$file" 2>/dev/null
+    fail "no /$pat/ in $file within ${secs}s"
+}
