@@ -10,16 +10,6 @@
 #define PSCI_SYSTEM_OFF     0x84000008u
 #define PSCI_SYSTEM_RESET   0x84000009u
 
-static inline uint32_t mmio_read32(uintptr_t a)
-{
-    return *(volatile uint32_t *)a;
-}
-
-static inline void mmio_write32(uintptr_t a, uint32_t v)
-{
-    *(volatile uint32_t *)a = v;
-}
-
 static void putc(char c)
 {
     while (mmio_read32(UART_BASE + UART_FR) & UART_FR_TXFF) {
@@ -48,6 +38,31 @@ void putu(uint64_t v)
     puts(&buf[i]);
 }
 
+void puti(int64_t v)
+{
+    if (v < 0) {
+        putc('-');
+        putu(-(uint64_t)v);
+    } else {
+        putu(v);
+    }
+}
+
+void putx(uint64_t v)
+{
+    char buf[19];
+    int i = sizeof(buf) - 1;
+
+    buf[i] = 0;
+    do {
+        buf[--i] = "0123456789abcdef"[v & 15];
+        v >>= 4;
+    } while (v);
+    buf[--i] = 'x';
+    buf[--i] = '0';
+    puts(&buf[i]);
+}
+
 unsigned current_el(void)
 {
     uint64_t el;
@@ -64,7 +79,7 @@ unsigned current_el(void)
 #define FDT_NOP         4
 #define FDT_END         9
 
-static uint32_t be32(const void *p)
+uint32_t be32(const void *p)
 {
     const uint8_t *b = p;
 
@@ -72,7 +87,7 @@ static uint32_t be32(const void *p)
            (uint32_t)b[2] << 8 | b[3];
 }
 
-static int streq_prefix(const char *s, const char *prefix)
+int streq_prefix(const char *s, const char *prefix)
 {
     while (*prefix) {
         if (*s++ != *prefix++) {
@@ -82,7 +97,7 @@ static int streq_prefix(const char *s, const char *prefix)
     return 1;
 }
 
-static int streq(const char *a, const char *b)
+int streq(const char *a, const char *b)
 {
     while (*a && *a == *b) {
         a++;
@@ -101,14 +116,24 @@ static uint32_t strlen32(const char *s)
     return n;
 }
 
-/*
- * Walk the structure block.  Calls visit(depth, name, prop, val, len, ctx)
- * for every node (prop == NULL) and property.
- */
-typedef void fdt_visit(int depth, const char *node, const char *prop,
-                       const void *val, uint32_t len, void *ctx);
+int fdt_strlist_has(const void *val, uint32_t len, const char *s)
+{
+    const char *p = val;
+    const char *end = p + len;
 
-static int fdt_walk(const void *fdt, fdt_visit *visit, void *ctx)
+    while (p < end) {
+        uint32_t n = strlen32(p);
+
+        if (streq(p, s)) {
+            return 1;
+        }
+        p += n + 1;
+    }
+    return 0;
+}
+
+/* Walk the structure block; see lib.h. */
+int fdt_walk(const void *fdt, fdt_visit *visit, void *ctx)
 {
     const uint8_t *base = fdt;
     const uint8_t *p, *strings;
@@ -132,6 +157,7 @@ static int fdt_walk(const void *fdt, fdt_visit *visit, void *ctx)
             p += (strlen32(node) + 4) & ~3u;
             break;
         case FDT_END_NODE:
+            visit(depth, 0, 0, 0, 0, ctx);
             depth--;
             break;
         case FDT_PROP: {
@@ -162,7 +188,7 @@ static void count_visit(int depth, const char *node, const char *prop,
 {
     struct cpu_count *c = ctx;
 
-    if (prop) {
+    if (prop || !node) {
         return;
     }
     if (c->in_cpus_depth && depth <= c->in_cpus_depth) {
@@ -196,24 +222,51 @@ static void method_visit(int depth, const char *node, const char *prop,
 {
     struct psci_method *m = ctx;
 
-    if (!prop) {
+    if (!node) {
+        m->in_psci = 0;
+    } else if (!prop) {
         m->in_psci = depth == 2 && streq_prefix(node, "psci");
     } else if (m->in_psci && streq(prop, "method")) {
         m->smc = streq(val, "smc");
     }
 }
 
-static void psci_call(const void *fdt, uint32_t fn)
+int psci_method_is_smc(const void *fdt)
 {
     struct psci_method m = { 0, 0 };
-    register uint64_t x0 asm("x0") = fn;
 
     fdt_walk(fdt, method_visit, &m);
-    if (m.smc) {
-        asm volatile("smc #0" : "+r"(x0) : : "memory");
+    return m.smc;
+}
+
+/* SMCCC: x0-x3 carry arguments and results, x4-x17 may be clobbered. */
+int64_t psci_invoke(int smc, uint64_t fn, uint64_t a1, uint64_t a2,
+                    uint64_t a3)
+{
+    register uint64_t x0 asm("x0") = fn;
+    register uint64_t x1 asm("x1") = a1;
+    register uint64_t x2 asm("x2") = a2;
+    register uint64_t x3 asm("x3") = a3;
+
+    if (smc) {
+        asm volatile("smc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     :
+                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
+                       "x12", "x13", "x14", "x15", "x16", "x17", "memory");
     } else {
-        asm volatile("hvc #0" : "+r"(x0) : : "memory");
+        asm volatile("hvc #0"
+                     : "+r"(x0), "+r"(x1), "+r"(x2), "+r"(x3)
+                     :
+                     : "x4", "x5", "x6", "x7", "x8", "x9", "x10", "x11",
+                       "x12", "x13", "x14", "x15", "x16", "x17", "memory");
     }
+    return (int64_t)x0;
+}
+
+static void psci_call(const void *fdt, uint32_t fn)
+{
+    psci_invoke(psci_method_is_smc(fdt), fn, 0, 0, 0);
 }
 
 void psci_system_off(const void *fdt)

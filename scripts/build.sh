@@ -50,6 +50,14 @@ ninja -C "$bdir" -j"$jobs" "${bins[@]}" qemu-img ${QL_NINJA_EXTRA:-} >"$build/bu
     grep -E 'error|FAILED' "$build/build.log" | head -20 >&2
     die "build failed (full log: $build/build.log)"
 }
+# A binary run from the build directory looks up every data and firmware
+# directory inside $bdir/qemu-bundle (QEMU's mirror of the install tree):
+# link the firmware path there, so no -L is needed.
+IFS=: read -ra fwdirs <<<"$fwpath"
+for d in "${fwdirs[@]}"; do
+    mkdir -p "$bdir/qemu-bundle$(dirname "$d")"
+    ln -sfn "$d" "$bdir/qemu-bundle$d"
+done
 mkdir -p "$build/bin"
 for b in "${bins[@]}" qemu-img; do
     [ -x "$bdir/$b" ] || die "$b was not built"

@@ -6,8 +6,16 @@ build=${QL_BUILD:-$top/build}
 bin=$build/bin
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ql-test.XXXXXX")
 qpid=
+# stop_bg: stop the background process, quietly.
+stop_bg() {
+    if [ -n "$qpid" ]; then
+        kill -9 "$qpid" 2>/dev/null || true
+        { wait "$qpid"; } 2>/dev/null || true
+        qpid=
+    fi
+}
 cleanup() {
-    [ -n "$qpid" ] && kill -9 "$qpid" 2>/dev/null
+    stop_bg
     [ -n "${KEEP:-}" ] || rm -rf "$tmp"
 }
 trap cleanup EXIT

@@ -6,11 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 start_bg "$bin/qemu-system-ppc64" -M pseries -accel tcg -m 512M -display none \
     -nic none -monitor none -no-reboot -serial "file:$tmp/slof.log"
-wait_for "$tmp/slof.log" 'SLOF' 120
-ok "pseries: $(grep -a -m1 -o 'SLOF[^*]*' "$tmp/slof.log" | head -1)"
-kill -9 "$qpid"; wait "$qpid" 2>/dev/null || true; qpid=
+wait_for "$tmp/slof.log" 'FW Version = ' 120
+ok "pseries: SLOF $(grep -a -m1 -o 'FW Version = [^[:cntrl:]]*' "$tmp/slof.log")"
+stop_bg
 
 start_bg "$bin/qemu-system-ppc64" -M powernv10 -accel tcg -m 2G -display none \
     -nic none -monitor none -no-reboot -serial "file:$tmp/opal.log"
-wait_for "$tmp/opal.log" 'OPAL' 180
-ok "powernv10: $(grep -a -m1 'OPAL' "$tmp/opal.log")"
+wait_for "$tmp/opal.log" 'OPAL v[0-9.]+ starting' 180
+ok "powernv10: $(grep -a -m1 -o 'OPAL v[0-9.]* starting' "$tmp/opal.log")"

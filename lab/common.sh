@@ -1,0 +1,61 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Shared by the nested arm64 KVM lab scripts (sourced, not run).  Sets:
+#   lab     this directory (lab/)
+#   top     the repository root
+#   out     outputs, ${QL_BUILD:-$top/build}/lab (git-ignored)
+#   cache   downloaded .debs, ${QL_CACHE:-$HOME/.cache/qemu-large}/lab
+#   pin     lab/packages.pin
+lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(dirname "$lab")
+out=${QL_BUILD:-$top/build}/lab
+cache=${QL_CACHE:-$HOME/.cache/qemu-large}/lab
+pin=$lab/packages.pin
+
+die() { echo "lab: error: $*" >&2; exit 1; }
+note() { echo "lab: $*" >&2; }
+
+need_tools() {
+    local t
+    for t in "$@"; do
+        command -v "$t" >/dev/null || die "'$t' not found (install it: lab/setup.sh)"
+    done
+}
+
+# Print the pin's entries "ROLE SUITE ARCH PACKAGE VERSION SHA256 FILE",
+# optionally only those of one role.
+pin_entries() {
+    [ -f "$pin" ] || die "$pin missing (lab/fetch.sh --update-pin)"
+    awk -v role="${1:-}" '!/^[[:space:]]*(#|$)/ && NF == 7 && (role == "" || $1 == role)' "$pin"
+}
+
+# Private apt configuration for SUITE ARCH under $out/apt; prints APT_CONFIG.
+apt_conf() {
+    "$top/scripts/apt-private.sh" "$out/apt/$1-$2" "$1" "$2" deb
+}
+
+# The bookworm arm64 sysroot ($out/sysroot): the pin's "sysroot" packages
+# unpacked with dpkg -x (never installed), re-made when their pin lines
+# change.  Absolute symbolic links inside are made relative so that they
+# resolve within the sysroot.  Sets sysroot.
+sysroot=$out/sysroot
+ensure_sysroot() {
+    local want l t
+    want=$(pin_entries sysroot | sha256sum | cut -d' ' -f1)
+    [ "$(cat "$sysroot/.lab-stamp" 2>/dev/null)" = "$want" ] && return 0
+    note "unpacking the arm64 sysroot in $sysroot"
+    rm -rf "$sysroot"
+    "$lab/fetch.sh" --extract sysroot "$sysroot"
+    find "$sysroot" -type l | while read -r l; do
+        t=$(readlink "$l")
+        case $t in
+            /*) ln -sfn "$(realpath -m --relative-to="$(dirname "$l")" "$sysroot$t")" "$l" ;;
+        esac
+    done
+    echo "$want" >"$sysroot/.lab-stamp"
+}
+
+# Library directories of the sysroot, for the linker and for packing.
+sysroot_libdirs() {
+    echo "$sysroot/lib/aarch64-linux-gnu $sysroot/usr/lib/aarch64-linux-gnu $sysroot/lib $sysroot/usr/lib"
+}

@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Download and verify every .deb of the nested arm64 KVM lab (lab/packages.pin).
+#
+# usage: lab/fetch.sh                    fetch what the cache lacks, verify all
+#        lab/fetch.sh --update-pin       resolve current versions, rewrite the pin
+#        lab/fetch.sh --extract ROLE DIR fetch, then dpkg -x the ROLE's debs in DIR
+#        lab/fetch.sh --list [ROLE]      print the cached paths of the ROLE's debs
+#
+# The pin holds one line per .deb: "ROLE SUITE ARCH PACKAGE VERSION SHA256 FILE".
+# Roles: kernel (the lab host's Linux), initrd (static busybox and the like,
+# copied whole into the initramfs), sysroot (bookworm arm64 -dev packages and
+# libraries to cross-build QEMU against, and the runtime libraries packed from
+# them, glibc included).  Downloads go through private apt configurations
+# (scripts/apt-private.sh, URI from the machine's own sources) and are kept in
+# ${QL_CACHE:-$HOME/.cache/qemu-large}/lab/debs, so a rebuild fetches nothing.
+# A cached or downloaded file whose SHA-256 differs from the pin is an error.
+set -euo pipefail
+# shellcheck source=lab/common.sh
+. "$(dirname "$0")/common.sh"
+
+debs=$cache/debs
+aptopts=(-o APT::Sandbox::User=root -q)
+
+# Kernel: the newest trixie arm64 unsigned 6.12 image unless QL_LAB_KERNEL
+# names one.  The sysroot (used with gcc --sysroot, so the host needs no
+# libc6-dev-arm64-cross): the closure of these -dev packages over library
+# dependencies (lib*, zlib1g*), less programs and what the link does not
+# need, plus strace for the initramfs.
+kernel_re='^linux-image-6\.12\.[0-9]+\+deb13-arm64-unsigned$'
+initrd_pkgs="busybox-static"
+initrd_suite=trixie
+sysroot_suite=bookworm
+sysroot_roots="libc6-dev linux-libc-dev libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev"
+sysroot_extra="strace"
+sysroot_skip='^(libc-dev-bin|libcrypt.*|libnsl.*|libglib2\.0-bin|libglib2\.0-dev-bin|libglib2\.0-data)$'
+
+# apt_update SUITE ARCH: sets $conf to the private configuration, running
+# apt-get update for it once per run (not in a subshell: call it directly).
+declare -A updated=()
+conf=
+apt_update() {
+    conf=$(apt_conf "$1" "$2")
+    if [ -z "${updated[$1-$2]:-}" ]; then
+        note "apt-get update ($1 $2, private configuration)"
+        APT_CONFIG=$conf apt-get "${aptopts[@]}" update >"$out/apt/$1-$2.update.log" 2>&1 ||
+            die "apt-get update for $1 $2 failed (see $out/apt/$1-$2.update.log)"
+        updated[$1-$2]=1
+    fi
+}
+
+# download SUITE ARCH PACKAGE VERSION: sets $got_file to the downloaded path
+got_file=
+download() {
+    local suite=$1 arch=$2 pkg=$3 ver=$4 tmp f
+    apt_update "$suite" "$arch"
+    tmp=$(mktemp -d "$debs/.dl.XXXXXX")
+    if ! (cd "$tmp" && APT_CONFIG=$conf apt-get "${aptopts[@]}" download "$pkg=$ver") >"$tmp.log" 2>&1; then
+        rm -rf "$tmp"
+        die "cannot download $pkg=$ver ($suite $arch): $(grep -m1 -E '^E:' "$tmp.log" || tail -1 "$tmp.log"); if the archive dropped it, run lab/fetch.sh --update-pin"
+    fi
+    rm -f "$tmp.log"
+    f=$(ls "$tmp"/*.deb)
+    mv "$f" "$debs/"
+    rmdir "$tmp"
+    got_file=$debs/$(basename "$f")
+}
+
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+
+fetch_all() {
+    local role suite arch pkg ver sum file got n=0 hit=0
+    mkdir -p "$debs" "$out/apt"
+    while read -r role suite arch pkg ver sum file; do
+        n=$((n + 1))
+        if [ -f "$debs/$file" ]; then
+            hit=$((hit + 1))
+        else
+            download "$suite" "$arch" "$pkg" "$ver"
+            [ -f "$debs/$file" ] || die "$pkg=$ver downloaded under another name than $file"
+        fi
+        got=$(sha "$debs/$file")
+        if [ "$got" != "$sum" ]; then
+            mv -f "$debs/$file" "$debs/$file.bad"
+            die "$file: SHA-256 $got does not match the pin's $sum (moved aside to $debs/$file.bad)"
+        fi
+    done < <(pin_entries)
+    note "$n pinned .debs verified in $debs ($hit were cached)"
+}
+
+# Library-dependency closure of the sysroot roots, one name a line.
+sysroot_closure() {
+    local p d
+    local -A seen=()
+    local -a q
+    read -ra q <<<"$sysroot_roots"
+    while [ ${#q[@]} -gt 0 ]; do
+        p=${q[0]}; q=("${q[@]:1}")
+        [ -n "${seen[$p]:-}" ] && continue
+        seen[$p]=1
+        for d in $(APT_CONFIG=$conf apt-cache depends --no-recommends --no-suggests \
+                       --no-conflicts --no-breaks --no-replaces --no-enhances "$p" |
+                   awk '$1 == "Depends:" || $1 == "|Depends:" || $1 == "PreDepends:" { print $2 }' |
+                   grep -E '^(lib|zlib1g)' | grep -vE "$sysroot_skip" || true); do
+            q+=("$d")
+        done
+    done
+    printf '%s\n' "${!seen[@]}" $sysroot_extra | sort -u
+}
+
+candidate() {  # CONF PACKAGE -> version
+    APT_CONFIG=$1 apt-cache show --no-all-versions "$2" 2>/dev/null |
+        awk '$1 == "Version:" { print $2; exit }'
+}
+
+update_pin() {
+    local kernel pkg ver f new entries=() role suite arch
+    mkdir -p "$debs" "$out/apt"
+    apt_update trixie arm64
+    kernel=${QL_LAB_KERNEL:-$(APT_CONFIG=$conf apt-cache pkgnames linux-image-6.12 |
+                              { grep -E "$kernel_re" || true; } | sort -V | tail -1)}
+    [ -n "$kernel" ] || die "no linux-image-6.12.*+deb13-arm64-unsigned in trixie"
+    entries+=("kernel trixie arm64 $kernel")
+    for pkg in $initrd_pkgs; do entries+=("initrd $initrd_suite arm64 $pkg"); done
+    apt_update "$sysroot_suite" arm64
+    for pkg in $(sysroot_closure); do entries+=("sysroot $sysroot_suite arm64 $pkg"); done
+    new=$(mktemp)
+    {
+        echo "# SPDX-License-Identifier: GPL-2.0-or-later"
+        echo "#"
+        echo "# Every .deb the nested arm64 KVM lab downloads, pinned by SHA-256."
+        echo "# Written by lab/fetch.sh --update-pin on $(date -u +%Y-%m-%d); read by lab/fetch.sh."
+        echo "# kernel: the lab host's Linux (trixie, CONFIG_KVM=y, VHE)."
+        echo "# initrd: static tools copied into the initramfs."
+        echo "# sysroot: bookworm arm64 headers and libraries (gcc --sysroot; glibc 2.36 as the cross gcc)"
+        echo "#   to cross-build QEMU against; its libraries (glibc included) and strace"
+        echo "#   are packed into the initramfs."
+        echo "#"
+        echo "# ROLE SUITE ARCH PACKAGE VERSION SHA256 FILE"
+    } >"$new"
+    for e in "${entries[@]}"; do
+        read -r role suite arch pkg <<<"$e"
+        apt_update "$suite" "$arch"
+        ver=$(candidate "$conf" "$pkg")
+        [ -n "$ver" ] || die "$pkg not found in $suite $arch"
+        f=
+        for x in "$debs/${pkg}_"*"_$arch.deb"; do
+            [ -f "$x" ] && [ "$(dpkg-deb -f "$x" Package)" = "$pkg" ] &&
+                [ "$(dpkg-deb -f "$x" Version)" = "$ver" ] && { f=$x; break; }
+        done
+        if [ -z "$f" ]; then download "$suite" "$arch" "$pkg" "$ver"; f=$got_file; fi
+        echo "$role $suite $arch $pkg $ver $(sha "$f") $(basename "$f")" >>"$new"
+        note "pinned $pkg $ver ($suite $arch)"
+    done
+    mv "$new" "$pin"
+    chmod 644 "$pin"
+    note "wrote $pin ($(pin_entries | wc -l) packages)"
+}
+
+extract() {  # ROLE DIR
+    local role=$1 dir=$2 file n=0
+    fetch_all
+    mkdir -p "$dir"
+    while read -r _ _ _ _ _ _ file; do
+        dpkg -x "$debs/$file" "$dir"
+        n=$((n + 1))
+    done < <(pin_entries "$role")
+    [ $n -gt 0 ] || die "no '$role' packages in $pin"
+    note "extracted $n '$role' packages into $dir"
+}
+
+need_tools apt-get dpkg-deb sha256sum
+case "${1:-}" in
+    "") fetch_all ;;
+    --update-pin) update_pin; fetch_all ;;
+    --extract) [ $# = 3 ] || die "usage: lab/fetch.sh --extract ROLE DIR"; extract "$2" "$3" ;;
+    --list) fetch_all >/dev/null 2>&1 || fetch_all
+            pin_entries "${2:-}" | while read -r _ _ _ _ _ _ file; do echo "$debs/$file"; done ;;
+    -h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//' ;;
+    *) die "unknown argument '$1' (see lab/fetch.sh --help)" ;;
+esac
