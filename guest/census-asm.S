@@ -9,7 +9,7 @@
  * .bss to the point of coherency after writing it with the MMU off, and the
  * secondary CPUs do not touch memory at all before their MMU is on.
  */
-#include "census.h"
+#include "census-defs.h"
 
 /* MAIR_EL1: attr0 Device-nGnRnE, attr1 Normal inner/outer WB RW-allocate */
 #define MAIR_VALUE      0xff00

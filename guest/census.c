@@ -20,10 +20,13 @@
  * bootargs (QEMU -append) words:
  *   timeout=S   seconds (default 60) the bring-up may take (until every
  *               CPU took its timer interrupt), and again the SGI phase
- *   race[=K]    K CPUs (default 4, the boot CPU among them) issue CPU_ON
- *               for each of the other, powered-off CPUs at the same time;
- *               per target exactly one must get SUCCESS and the others
- *               ALREADY_ON or ON_PENDING.  Prints a census-race: line.
+ *   race[=K]    the boot CPU and the next K-1 CPUs (K: 2..16, default
+ *               4) are powered on normally; then, one target at a time,
+ *               the boot CPU releases all K callers at once to issue
+ *               CPU_ON for the same powered-off CPU.  Per target exactly
+ *               one must get SUCCESS and the others ALREADY_ON or
+ *               ON_PENDING.  Prints the census-race: line; the targets
+ *               then go through the census like any other CPU.
  *
  * Only the boot CPU prints.  Each CPU writes only its own slot; nothing
  * needs exclusive or atomic accesses.
@@ -97,7 +100,8 @@
 #define PT_AF                   (1ul << 10)
 #define PT_PXN                  (1ul << 53)
 #define PT_UXN                  (1ul << 54)
-#define PT_DEVICE               (PT_BLOCK | PT_ATTR(0) | PT_AF | PT_PXN | PT_UXN)
+#define PT_DEVICE               (PT_BLOCK | PT_ATTR(0) | PT_AF | PT_PXN | \
+                                 PT_UXN)
 #define PT_NORMAL               (PT_BLOCK | PT_ATTR(1) | PT_SH_INNER | PT_AF | \
                                  PT_UXN)
 #define GIB                     (1ul << 30)
@@ -117,12 +121,6 @@
 /* Context id of CPU_ON: [15:0] index, [47:32] starter (0: boot CPU) */
 #define CTX_STARTER_SHIFT       32
 
-void census_secondary_entry(void);
-void census_early(const void *fdt);
-void census_secondary(uint64_t ctx);
-void census_irq(void);
-void census_exception(uint64_t kind);
-void main(const void *fdt);
 
 /* What the boot CPU learnt from the device tree (written with MMU off). */
 struct census_config {
@@ -144,21 +142,24 @@ struct census_config {
     int race_callers;
 };
 
-/* One per CPU, written by that CPU only (cpu_on_rc: by the boot CPU). */
+/*
+ * One per CPU, written by that CPU only (cpu_on_rc: by the boot CPU) and
+ * polled by the boot CPU, hence volatile.
+ */
 struct cpu_slot {
     volatile uint32_t entered;      /* times the CPU reached its C code */
     volatile uint32_t ppi;          /* timer interrupts taken */
     volatile uint32_t sgi;          /* census SGIs taken */
     volatile uint32_t bad_irqs;     /* interrupts with an unexpected INTID */
-    volatile uint32_t bad_intid;
+    volatile uint32_t bad_intid;    /* the last such INTID */
     volatile uint32_t errors;       /* ERR_* */
     volatile uint32_t race_ready;   /* race round this caller is ready for */
-    volatile uint32_t exc_kind;
+    volatile uint32_t exc_kind;     /* CENSUS_EXC_* of an exception */
     volatile uint64_t mpidr;        /* MPIDR_EL1 as the CPU read it */
     volatile uint64_t starter;      /* context id bits [47:32] */
-    volatile uint64_t exc_esr;
-    volatile uint64_t exc_elr;
-    volatile uint64_t exc_far;
+    volatile uint64_t exc_esr;      /* ESR_EL1 of an unexpected exception */
+    volatile uint64_t exc_elr;      /* ELR_EL1 of it */
+    volatile uint64_t exc_far;      /* FAR_EL1 of it */
     volatile int64_t cpu_on_rc;     /* boot CPU's own CPU_ON, normal mode */
 } __attribute__((aligned(128)));
 
@@ -168,7 +169,7 @@ uint64_t census_l1[L1_ENTRIES] __attribute__((aligned(4096)));
 uint8_t census_stacks[CENSUS_MAX_CPUS][CENSUS_STACK_SIZE]
     __attribute__((aligned(16)));
 
-static volatile int boot_idx = -1;
+static volatile int boot_idx = -1;     /* read by exception handlers */
 static uint64_t tick;               /* counter ticks: 1 ms */
 static int expected_on[CENSUS_MAX_CPUS];    /* some CPU_ON succeeded */
 static int sgi_sent[CENSUS_MAX_CPUS];
@@ -182,8 +183,8 @@ static uint16_t race_target_cpu[CENSUS_MAX_CPUS];
 static int32_t race_rc[MAX_RACE_CALLERS][CENSUS_MAX_CPUS];
 static uint64_t race_deadline;
 static int race_successes[CENSUS_MAX_CPUS];    /* per target CPU, or -1 */
-static volatile uint32_t race_round;
-static volatile uint32_t race_abort;
+static volatile uint32_t race_round;    /* polled by the callers */
+static volatile uint32_t race_abort;    /* polled by the callers */
 
 /* ------------------------------------------------------------------ */
 /* CPU helpers */
@@ -905,21 +906,26 @@ static int count(cpu_pred *p)
 }
 
 /*
- * Print "<prefix>: <label>: " and the CPU indices for which p() holds, as
- * ranges: "3,5-9,12".  Nothing if there are none.
+ * Print "<prefix>: <label> (<count>): " and the CPU indices for which p()
+ * holds, as ranges: "3,5-9,12" (at most MAX_RUNS of them, then "...").
+ * Nothing if there are none.
  */
+#define MAX_RUNS 48
+
 static void print_set_prefix(const char *prefix, const char *label,
                              cpu_pred *p)
 {
-    int i = 0, first = 1;
+    int i = 0, runs = 0, n = count(p);
 
-    if (!count(p)) {
+    if (!n) {
         return;
     }
     puts(prefix);
     puts(": ");
     puts(label);
-    puts(": ");
+    puts(" (");
+    putu(n);
+    puts("): ");
     while (i < cfg.ncpus) {
         int j;
 
@@ -930,10 +936,13 @@ static void print_set_prefix(const char *prefix, const char *label,
         for (j = i; j + 1 < cfg.ncpus && p(j + 1); j++) {
             /* extend the run */
         }
-        if (!first) {
+        if (runs) {
             puts(",");
         }
-        first = 0;
+        if (runs++ == MAX_RUNS) {
+            puts("...");
+            break;
+        }
         putu(i);
         if (j > i) {
             puts("-");
@@ -1170,6 +1179,11 @@ static int race_run(uint64_t deadline)
     }
     dmb_ish();
 
+    puts("census-race: callers: ");
+    for (k = 0; k < race_ncallers; k++) {
+        putu(race_caller_cpu[k]);
+        puts(k + 1 < race_ncallers ? "," : "\n");
+    }
     for (r = 0; r < race_ntargets; r++) {
         int ns = 0;
 
@@ -1210,11 +1224,6 @@ static int race_run(uint64_t deadline)
         }
         multi += ns > 1;
         most = ns > most ? ns : most;
-    }
-    puts("census-race: callers: ");
-    for (k = 0; k < race_ncallers; k++) {
-        putu(race_caller_cpu[k]);
-        puts(k + 1 < race_ncallers ? "," : "\n");
     }
     print_set_prefix("census-race", "targets with more than one SUCCESS",
                      p_race_multi);

@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* Constants shared by census.c and census-asm.S. */
+/* Functions the census payload's C and assembly parts call in each other. */
 #ifndef CENSUS_H
 #define CENSUS_H
 
-#define CENSUS_MAX_CPUS     512
-#define CENSUS_STACK_SHIFT  12          /* 4 KiB stack per secondary CPU */
-#define CENSUS_STACK_SIZE   (1 << CENSUS_STACK_SHIFT)
-/* TPIDR_EL1 of the boot CPU until it has found its own index */
-#define CENSUS_NO_INDEX     0xffff
+#include <stdint.h>
+#include "census-defs.h"
 
-/* Kinds of exception census_exception() reports (vector slot number) */
-#define CENSUS_EXC_SYNC     0
-#define CENSUS_EXC_IRQ      1
-#define CENSUS_EXC_FIQ      2
-#define CENSUS_EXC_SERROR   3
+/* census-asm.S */
+void census_secondary_entry(void);
+/* census.c, called from census-asm.S and start.S */
+void census_early(const void *fdt);
+void census_secondary(uint64_t ctx);
+void census_irq(void);
+void census_exception(uint64_t kind);
+void main(const void *fdt);
 
 #endif

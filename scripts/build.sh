@@ -58,6 +58,15 @@ for d in "${fwdirs[@]}"; do
     mkdir -p "$bdir/qemu-bundle$(dirname "$d")"
     ln -sfn "$d" "$bdir/qemu-bundle$d"
 done
+# The few firmware images Debian's source keeps (pc-bios/*.bin: npcm7xx/8xx
+# boot ROMs, the PowerNV PNOR, VOF's NVRAM) are part of the verified base:
+# --disable-install-blobs leaves them out of the bundle, so link them into
+# its data directory.
+datadir=$bdir/qemu-bundle$(sed -n "s/^#define CONFIG_QEMU_DATADIR \"\(.*\)\"$/\1/p" "$bdir/config-host.h")
+mkdir -p "$datadir"
+for f in "$tree"/pc-bios/*.bin; do
+    [ -f "$f" ] && ln -sfn "$f" "$datadir/$(basename "$f")"
+done
 mkdir -p "$build/bin"
 for b in "${bins[@]}" qemu-img; do
     [ -x "$bdir/$b" ] || die "$b was not built"
