@@ -27,6 +27,8 @@
  *               one must get SUCCESS and the others ALREADY_ON or
  *               ON_PENDING.  Prints the census-race: line; the targets
  *               then go through the census like any other CPU.
+ *   skip-sgi=N  test hook: the boot CPU sends no SGI to CPU N, so the
+ *               census must report it missing and fail.
  *
  * Only the boot CPU prints.  Each CPU writes only its own slot; nothing
  * needs exclusive or atomic accesses.
@@ -140,6 +142,7 @@ struct census_config {
     uint64_t timeout_s;
     int race;
     int race_callers;
+    int skip_sgi;           /* test hook: CPU index denied its SGI, or -1 */
 };
 
 /*
@@ -505,6 +508,8 @@ static void parse_bootargs(const char *s)
             cfg.race_callers = (int)parse_uint(s + 5);
         } else if (streq_prefix(s, "timeout=")) {
             cfg.timeout_s = parse_uint(s + 8);
+        } else if (streq_prefix(s, "skip-sgi=")) {
+            cfg.skip_sgi = (int)parse_uint(s + 9);
         }
         while (*s && *s != ' ') {
             s++;
@@ -582,6 +587,7 @@ void census_early(const void *fdt)
     cfg.timer_intid = DEFAULT_TIMER_INTID;
     cfg.timeout_s = DEFAULT_TIMEOUT_S;
     cfg.race_callers = DEFAULT_RACE_CALLERS;
+    cfg.skip_sgi = -1;
     if (current_el() != 1) {
         fail_early("the payload must be entered at EL1");
     }
@@ -1360,7 +1366,7 @@ void main(const void *fdt)
 
     /* then one SGI to each CPU that took its timer interrupt */
     for (i = 0; i < cfg.ncpus; i++) {
-        if (slots[i].ppi) {
+        if (slots[i].ppi && i != cfg.skip_sgi) {
             send_sgi(cfg.cpu_aff[i], CENSUS_SGI);
             sgi_sent[i] = 1;
         }

@@ -14,7 +14,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
-build=${QL_BUILD:-$top/build}
+. "$here/lib.sh"
 out=$build/check
 rm -rf "$out"
 mkdir -p "$out/logs"
@@ -55,8 +55,8 @@ echo "== series applies to the pinned base"
 if run "series-applies" "$here/prepare-tree.sh"; then
     echo "== checkpatch"
     while read -r p; do
-        run "checkpatch/$p" bash -c "cd '$build/qemu' && ./scripts/checkpatch.pl --no-signoff '$top/patches/$p'"
-    done < <(grep -vE '^[[:space:]]*(#|$)' "$top/patches/series" || true)
+        run "checkpatch/$p" bash -c "cd '$build/qemu' && ./scripts/checkpatch.pl --no-signoff --patch '$patches/$p'"
+    done < <(series_list)
 
     echo "== build"
     if run "build" "$here/build.sh"; then

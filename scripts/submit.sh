@@ -48,7 +48,7 @@ PY
 bad=0
 for p in "$out"/0*.patch; do
     [ "$p" = "$cl" ] && continue
-    if ! (cd "$tree" && ./scripts/checkpatch.pl "$p") >"$p.checkpatch" 2>&1; then
+    if ! (cd "$tree" && ./scripts/checkpatch.pl --patch "$p") >"$p.checkpatch" 2>&1; then
         echo "submit: checkpatch: $(basename "$p"): $(grep -m1 -E '^(ERROR|total)' "$p.checkpatch" || head -1 "$p.checkpatch")" >&2
         bad=1
     fi
