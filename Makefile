@@ -5,8 +5,10 @@
 #
 #   make setup     install the Debian packages everything needs (root/sudo)
 #   make           fetch + verify the base, apply patches/, build build/bin/*
-#   make demo      the main job (builds what it needs, then runs it)
-#   make check     every test; ends with "N passed, N failed, N skipped"
+#   make demo      the main job: 512-vCPU census under KVM in the nested lab
+#   make check     the core tests (< 40 min cold); "N passed, N failed, N skipped"
+#   make check-lab the nested arm64 KVM lab tests
+#   make check-all both, one summary (what CI runs)
 #   make tree      the applied git tree build/qemu, for editing
 #   make export    write build/qemu's commits back to patches/
 #   make submit    an upstream-style series in build/submit (OUT=dir)
@@ -39,17 +41,30 @@ export:
 submit: tree
 	scripts/submit.sh $(OUT)
 
-demo: build guest
+# The nested arm64 KVM lab: pinned arm64 packages, the fork cross-built for
+# arm64, the lab's kernel and initramfs.
+lab: build guest
+	lab/fetch.sh
+	lab/cross-build.sh $(QL_BUILD)/qemu
+	lab/initramfs.sh
+
+demo: lab
 	scripts/demo.sh
 
 check:
-	scripts/check.sh
+	scripts/check.sh --core
+
+check-lab:
+	scripts/check.sh --lab
+
+check-all:
+	scripts/check.sh --all
 
 clean:
-	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check
+	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check $(QL_BUILD)/lab
 
 # Keeps build/qemu (it may hold your un-exported work: run make export first).
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest export submit demo check clean distclean
+.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all clean distclean

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash disable=SC2034
 #
 # Shared by the nested arm64 KVM lab scripts (sourced, not run).  Sets:
 #   lab     this directory (lab/)
@@ -18,7 +19,7 @@ note() { echo "lab: $*" >&2; }
 need_tools() {
     local t
     for t in "$@"; do
-        command -v "$t" >/dev/null || die "'$t' not found (install it: lab/setup.sh)"
+        command -v "$t" >/dev/null || die "'$t' not found (install it: make setup)"
     done
 }
 
@@ -58,4 +59,9 @@ ensure_sysroot() {
 # Library directories of the sysroot, for the linker and for packing.
 sysroot_libdirs() {
     echo "$sysroot/lib/aarch64-linux-gnu $sysroot/usr/lib/aarch64-linux-gnu $sysroot/lib $sysroot/usr/lib"
+}
+
+# The script's header comment (after the SPDX line), for --help.
+usage() {
+    awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
 }

@@ -18,6 +18,7 @@ set -euo pipefail
 # shellcheck source=lab/common.sh
 . "$(dirname "$0")/common.sh"
 
+case "${1:-}" in -h|--help) usage; exit 0 ;; esac
 [ $# -ge 1 ] && [ $# -le 2 ] || die "usage: lab/cross-build.sh SRC_TREE [OUT_DIR]"
 src=$(realpath "$1")
 [ -x "$src/configure" ] || die "$src is not a QEMU source tree (no configure)"
@@ -49,6 +50,7 @@ if command -v ccache >/dev/null && [ "${QL_CCACHE:-1}" != 0 ]; then
 fi
 rpl=
 for d in $(sysroot_libdirs); do rpl+="${rpl:+:}$d"; done
+# shellcheck disable=SC2206  # QL_LAB_CONFIGURE: options split at spaces
 opts=(--cross-prefix=aarch64-linux-gnu- --cc="$cc" --host-cc=gcc
       --target-list=aarch64-softmmu --disable-tcg --enable-kvm --enable-fdt=system
       --disable-slirp --disable-capstone --disable-docs --disable-werror

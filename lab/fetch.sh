@@ -12,7 +12,11 @@
 # Roles: kernel (the lab host's Linux), initrd (static busybox and the like,
 # copied whole into the initramfs), sysroot (bookworm arm64 -dev packages and
 # libraries to cross-build QEMU against, and the runtime libraries packed from
-# them, glibc included).  Downloads go through private apt configurations
+# them, glibc included), runtime (bookworm arm64 programs for the initramfs,
+# bash and strace, and libraries of theirs that the sysroot lacks), data
+# (architecture-independent files: ipxe-qemu's efi-virtio.rom, the option
+# ROM of virt's default virtio-net-pci NIC, which QEMU refuses to start
+# without).  Downloads go through private apt configurations
 # (scripts/apt-private.sh, URI from the machine's own sources) and are kept in
 # ${QL_CACHE:-$HOME/.cache/qemu-large}/lab/debs, so a rebuild fetches nothing.
 # A cached or downloaded file whose SHA-256 differs from the pin is an error.
@@ -27,13 +31,16 @@ aptopts=(-o APT::Sandbox::User=root -q)
 # names one.  The sysroot (used with gcc --sysroot, so the host needs no
 # libc6-dev-arm64-cross): the closure of these -dev packages over library
 # dependencies (lib*, zlib1g*), less programs and what the link does not
-# need, plus strace for the initramfs.
+# need.  Runtime: bash (the command lists use bash syntax such as <<<) and
+# strace, with their library closure less what the sysroot already has.
+# Data: ipxe-qemu for efi-virtio.rom.
 kernel_re='^linux-image-6\.12\.[0-9]+\+deb13-arm64-unsigned$'
 initrd_pkgs="busybox-static"
 initrd_suite=trixie
 sysroot_suite=bookworm
 sysroot_roots="libc6-dev linux-libc-dev libglib2.0-dev libpixman-1-dev libfdt-dev zlib1g-dev"
-sysroot_extra="strace"
+runtime_pkgs="bash strace"
+data_pkgs="ipxe-qemu"
 sysroot_skip='^(libc-dev-bin|libcrypt.*|libnsl.*|libglib2\.0-bin|libglib2\.0-dev-bin|libglib2\.0-data)$'
 
 # apt_update SUITE ARCH: sets $conf to the private configuration, running
@@ -50,11 +57,14 @@ apt_update() {
     fi
 }
 
+# Architecture "all" packages come through the arm64 configuration.
+cfg_arch() { [ "$1" = all ] && echo arm64 || echo "$1"; }
+
 # download SUITE ARCH PACKAGE VERSION: sets $got_file to the downloaded path
 got_file=
 download() {
     local suite=$1 arch=$2 pkg=$3 ver=$4 tmp f
-    apt_update "$suite" "$arch"
+    apt_update "$suite" "$(cfg_arch "$arch")"
     tmp=$(mktemp -d "$debs/.dl.XXXXXX")
     if ! (cd "$tmp" && APT_CONFIG=$conf apt-get "${aptopts[@]}" download "$pkg=$ver") >"$tmp.log" 2>&1; then
         rm -rf "$tmp"
@@ -89,12 +99,12 @@ fetch_all() {
     note "$n pinned .debs verified in $debs ($hit were cached)"
 }
 
-# Library-dependency closure of the sysroot roots, one name a line.
-sysroot_closure() {
+# closure PACKAGE...: the packages and their library dependencies (lib*,
+# zlib1g*, less $sysroot_skip), one name a line.
+closure() {
     local p d
     local -A seen=()
-    local -a q
-    read -ra q <<<"$sysroot_roots"
+    local -a q=("$@")
     while [ ${#q[@]} -gt 0 ]; do
         p=${q[0]}; q=("${q[@]:1}")
         [ -n "${seen[$p]:-}" ] && continue
@@ -106,7 +116,7 @@ sysroot_closure() {
             q+=("$d")
         done
     done
-    printf '%s\n' "${!seen[@]}" $sysroot_extra | sort -u
+    printf '%s\n' "${!seen[@]}" | sort -u
 }
 
 candidate() {  # CONF PACKAGE -> version
@@ -124,7 +134,15 @@ update_pin() {
     entries+=("kernel trixie arm64 $kernel")
     for pkg in $initrd_pkgs; do entries+=("initrd $initrd_suite arm64 $pkg"); done
     apt_update "$sysroot_suite" arm64
-    for pkg in $(sysroot_closure); do entries+=("sysroot $sysroot_suite arm64 $pkg"); done
+    local sysroot_set
+    # shellcheck disable=SC2086
+    sysroot_set=$(closure $sysroot_roots)
+    for pkg in $sysroot_set; do entries+=("sysroot $sysroot_suite arm64 $pkg"); done
+    # shellcheck disable=SC2086
+    for pkg in $(closure $runtime_pkgs | grep -vxF "$sysroot_set"); do
+        entries+=("runtime $sysroot_suite arm64 $pkg")
+    done
+    for pkg in $data_pkgs; do entries+=("data $sysroot_suite all $pkg"); done
     new=$(mktemp)
     {
         echo "# SPDX-License-Identifier: GPL-2.0-or-later"
@@ -133,15 +151,18 @@ update_pin() {
         echo "# Written by lab/fetch.sh --update-pin on $(date -u +%Y-%m-%d); read by lab/fetch.sh."
         echo "# kernel: the lab host's Linux (trixie, CONFIG_KVM=y, VHE)."
         echo "# initrd: static tools copied into the initramfs."
-        echo "# sysroot: bookworm arm64 headers and libraries (gcc --sysroot; glibc 2.36 as the cross gcc)"
-        echo "#   to cross-build QEMU against; its libraries (glibc included) and strace"
-        echo "#   are packed into the initramfs."
+        echo "# sysroot: bookworm arm64 headers and libraries (glibc 2.36, as the cross"
+        echo "#   gcc's), used with gcc --sysroot to cross-build QEMU; its libraries"
+        echo "#   (glibc included) are packed into the initramfs."
+        echo "# runtime: bookworm arm64 programs for the initramfs (bash, strace) and"
+        echo "#   the libraries they need beyond the sysroot's."
+        echo "# data: architecture-independent files (efi-virtio.rom from ipxe-qemu)."
         echo "#"
         echo "# ROLE SUITE ARCH PACKAGE VERSION SHA256 FILE"
     } >"$new"
     for e in "${entries[@]}"; do
         read -r role suite arch pkg <<<"$e"
-        apt_update "$suite" "$arch"
+        apt_update "$suite" "$(cfg_arch "$arch")"
         ver=$(candidate "$conf" "$pkg")
         [ -n "$ver" ] || die "$pkg not found in $suite $arch"
         f=
@@ -177,6 +198,6 @@ case "${1:-}" in
     --extract) [ $# = 3 ] || die "usage: lab/fetch.sh --extract ROLE DIR"; extract "$2" "$3" ;;
     --list) fetch_all >/dev/null 2>&1 || fetch_all
             pin_entries "${2:-}" | while read -r _ _ _ _ _ _ file; do echo "$debs/$file"; done ;;
-    -h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//' ;;
+    -h|--help) usage ;;
     *) die "unknown argument '$1' (see lab/fetch.sh --help)" ;;
 esac

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# make check: every check of the fork, counted one by one.  Ends with the line
+# The fork's checks, counted one by one.  Ends with the line
 #   N passed, N failed, N skipped
 # and exits non-zero when anything failed.  A skipped test is never a pass.
+#
+# usage: check.sh [--core | --lab | --all]
+#   --core (make check, the default): 1-6 below
+#   --lab  (make check-lab): 7 only
+#   --all  (make check-all): 1-7, one summary
 #
 #  1. our own harness tests (tests/harness/test-*.sh)
 #  2. the series applies to the pinned base (scripts/prepare-tree.sh)
@@ -11,7 +16,13 @@
 #  4. the build of the three targets
 #  5. a curated list of QEMU's own tests (tests/qemu-tests.txt) via meson
 #  6. our own tests of the built binaries (tests/system/test-*.sh)
+#  7. the nested arm64 KVM lab: cross-build, initramfs, tests/lab/test-*.sh
 set -uo pipefail
+mode=${1:---core}
+case $mode in
+--core|--lab|--all) ;;
+*) echo "usage: check.sh [--core | --lab | --all]" >&2; exit 2 ;;
+esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
@@ -26,78 +37,109 @@ record() {  # name status detail
     printf '%-4s %s%s\n' "$2" "$1" "${3:+  ($3)}"
 }
 # run NAME CMD...: a test that passes when CMD exits 0, skips on exit 77.
+# A test may also report finer results, one "name<TAB>PASS|FAIL|SKIP<TAB>
+# detail" line each, to the file $QL_SUBRESULTS.
 run() {
-    local name=$1 log rc t0
+    local name=$1 log rc t0 sub dt
     shift
     log=$out/logs/$(echo "$name" | tr '/ ' '__').log
+    sub=$log.sub
+    rm -f "$sub"
     t0=$(date +%s)
-    "$@" >"$log" 2>&1
+    QL_SUBRESULTS=$sub "$@" >"$log" 2>&1
     rc=$?
-    local dt=$(( $(date +%s) - t0 ))s
-    if [ $rc = 0 ]; then
+    dt=$(( $(date +%s) - t0 ))s
+    if [ -s "$sub" ]; then
+        # the finer results stand for the test; its exit status only adds a
+        # failure that none of them explains
+        while IFS=$'\t' read -r n st d; do
+            record "$name/$n" "$st" "$d"
+        done <"$sub"
+        if [ $rc != 0 ] && ! grep -q $'\tFAIL\t' "$sub"; then
+            record "$name" FAIL "exit $rc, $dt; log: ${log#$top/}"
+        fi
+    elif [ $rc = 0 ]; then
         record "$name" PASS "$dt"
     elif [ $rc = 77 ]; then
         record "$name" SKIP "$(tail -1 "$log")"
     else
         record "$name" FAIL "exit $rc, $dt; log: ${log#$top/}"
-        sed 's/^/    | /' "$log" | tail -15
     fi
+    [ $rc = 0 ] || sed 's/^/    | /' "$log" | tail -15
     return $rc
 }
 
-echo "== harness tests"
-for t in "$top"/tests/harness/test-*.sh; do
-    [ -e "$t" ] || continue
-    run "harness/$(basename "$t" .sh)" bash "$t"
-done
+core() {
+    echo "== harness tests"
+    for t in "$top"/tests/harness/test-*.sh; do
+        [ -e "$t" ] || continue
+        run "harness/$(basename "$t" .sh)" bash "$t"
+    done
 
-echo "== series applies to the pinned base"
-if run "series-applies" "$here/prepare-tree.sh"; then
-    echo "== checkpatch"
-    while read -r p; do
-        run "checkpatch/$p" bash -c "cd '$build/qemu' && ./scripts/checkpatch.pl --no-signoff --patch '$patches/$p'"
-    done < <(series_list)
+    echo "== series applies to the pinned base"
+    if run "series-applies" "$here/prepare-tree.sh"; then
+        echo "== checkpatch"
+        while read -r p; do
+            run "checkpatch/$p" bash -c "cd '$build/qemu' && ./scripts/checkpatch.pl --no-signoff --patch '$patches/$p'"
+        done < <(series_list)
 
-    echo "== build"
-    if run "build" "$here/build.sh"; then
-        echo "== QEMU's own tests (tests/qemu-tests.txt)"
-        mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '{print $1}')
-        mlog=$out/logs/meson-test.log
-        # meson test builds just what the chosen tests need, then runs them.
-        rm -f "$build/host/meson-logs/testlog.json"
-        (cd "$build/host" && /usr/bin/python3 -m mesonbuild.mesonmain test \
-            --num-processes "${QL_JOBS:-$(nproc)}" --print-errorlogs "${qtests[@]}") >"$mlog" 2>&1
-        mrc=$?
-        json=$build/host/meson-logs/testlog.json
-        seen=0
-        if [ -f "$json" ]; then
-            while IFS=$'\t' read -r name res dur; do
-                seen=$((seen + 1))
-                case $res in
-                OK|EXPECTEDFAIL) record "qemu/$name" PASS "${dur}s" ;;
-                SKIP) record "qemu/$name" SKIP "meson: skipped" ;;
-                *) record "qemu/$name" FAIL "meson: $res; log: ${mlog#$top/}" ;;
-                esac
-            done < <(/usr/bin/python3 -c '
-import json, sys
-for line in open(sys.argv[1]):
-    t = json.loads(line)
-    print("%s\t%s\t%.0f" % (t["name"], t["result"], t.get("duration", 0)))
-' "$json")
+        echo "== build"
+        if run "build" "$here/build.sh"; then
+            echo "== QEMU's own tests (tests/qemu-tests.txt)"
+            mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '{print $1}')
+            mlog=$out/logs/meson-test.log
+            # meson test builds just what the chosen tests need, then runs them.
+            rm -f "$build/host/meson-logs/testlog.json"
+            (cd "$build/host" && /usr/bin/python3 -m mesonbuild.mesonmain test \
+                --num-processes "${QL_JOBS:-$(nproc)}" --print-errorlogs "${qtests[@]}") >"$mlog" 2>&1
+            mrc=$?
+            json=$build/host/meson-logs/testlog.json
+            seen=0
+            if [ -f "$json" ]; then
+                while IFS=$'\t' read -r name res dur; do
+                    seen=$((seen + 1))
+                    case $res in
+                    OK|EXPECTEDFAIL) record "qemu/$name" PASS "${dur}s" ;;
+                    SKIP) record "qemu/$name" SKIP "meson: skipped" ;;
+                    *) record "qemu/$name" FAIL "meson: $res; log: ${mlog#$top/}" ;;
+                    esac
+                done < <(/usr/bin/python3 -c '
+    import json, sys
+    for line in open(sys.argv[1]):
+        t = json.loads(line)
+        print("%s\t%s\t%.0f" % (t["name"], t["result"], t.get("duration", 0)))
+    ' "$json")
+            fi
+            if [ "$seen" != "${#qtests[@]}" ]; then
+                record "qemu/test-list" FAIL "asked for ${#qtests[@]} tests, meson ran $seen (exit $mrc); log: ${mlog#$top/}"
+                tail -15 "$mlog" | sed 's/^/    | /'
+            fi
+
+            echo "== system tests of the built binaries"
+            run "guest-payloads" make -C "$top/guest" O="$build/guest"
+            for t in "$top"/tests/system/test-*.sh; do
+                [ -e "$t" ] || continue
+                run "system/$(basename "$t" .sh)" bash "$t"
+            done
         fi
-        if [ "$seen" != "${#qtests[@]}" ]; then
-            record "qemu/test-list" FAIL "asked for ${#qtests[@]} tests, meson ran $seen (exit $mrc); log: ${mlog#$top/}"
-            tail -15 "$mlog" | sed 's/^/    | /'
-        fi
-
-        echo "== system tests of the built binaries"
-        run "guest-payloads" make -C "$top/guest" O="$build/guest"
-        for t in "$top"/tests/system/test-*.sh; do
-            [ -e "$t" ] || continue
-            run "system/$(basename "$t" .sh)" bash "$t"
-        done
     fi
-fi
+
+}
+
+lab() {
+    echo "== nested arm64 KVM lab"
+    run "lab/fetch" "$top/lab/fetch.sh" || return
+    run "lab/outer-and-guest" bash -c "'$here/prepare-tree.sh' && '$here/build.sh' && make -C '$top/guest' O='$build/guest'" || return
+    run "lab/cross-build" "$top/lab/cross-build.sh" "$build/qemu" || return
+    run "lab/initramfs" "$top/lab/initramfs.sh" || return
+    for t in "$top"/tests/lab/test-*.sh; do
+        [ -e "$t" ] || continue
+        run "lab/$(basename "$t" .sh)" bash "$t"
+    done
+}
+
+[ "$mode" = --lab ] || core
+[ "$mode" = --core ] || lab
 
 pass=$(awk -F'\t' '$2 == "PASS"' "$results" | wc -l)
 fail=$(awk -F'\t' '$2 == "FAIL"' "$results" | wc -l)

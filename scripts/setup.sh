@@ -14,8 +14,9 @@ SUDO=
 pkgs_build="build-essential git ninja-build flex bison pkg-config
     libglib2.0-dev libpixman-1-dev libfdt-dev libcapstone-dev libslirp-dev
     zlib1g-dev python3 python3-venv ccache dpkg-dev xz-utils perl"
-# Cross compiler for the bare-metal aarch64 guest payloads in guest/.
-pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu"
+# Cross compiler for the bare-metal aarch64 guest payloads in guest/ and the
+# arm64 QEMU of the nested KVM lab (lab/), plus the lab's initramfs tools.
+pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu cpio gzip fakeroot"
 # Firmware the binaries load (x86 PC BIOS and option ROMs, ppc64 SLOF and
 # skiboot), found through --firmwarepath.
 pkgs_fw="seabios ipxe-qemu qemu-system-data"

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Build the nested arm64 KVM lab's kernel and initramfs:
+#   build/lab/Image                the trixie arm64 kernel (uncompressed Image)
+#   build/lab/initramfs.cpio.gz    busybox, bash, qemu-system-aarch64 (+ qemu-base),
+#                                  their libraries, efi-virtio.rom, strace,
+#                                  kvm-probe, /init
+#
+# usage: lab/initramfs.sh [--qemu PATH] [--base PATH] [-o FILE] [--force]
+#   --qemu PATH  the arm64 qemu-system-aarch64 to pack as
+#                /usr/bin/qemu-system-aarch64 (default: the fork's cross
+#                build, build/lab/cross-qemu/qemu-system-aarch64)
+#   --base PATH  a second one, packed as /usr/bin/qemu-base (e.g. the
+#                unpatched base); also QL_LAB_BASE
+#   -o FILE      output (default: build/lab/initramfs.cpio.gz)
+#   --force      rebuild even when the inputs did not change
+#
+# Binaries are stripped copies; their libraries are found by following
+# DT_NEEDED through the sysroot and put in /lib/aarch64-linux-gnu, which is
+# where Debian's ld.so looks without an ld.so.cache (/usr/lib -> /lib).
+# The command list of a run is not in here: lab/run.sh appends it as a
+# second (uncompressed) cpio archive, so this is rebuilt only when its
+# contents change.
+set -euo pipefail
+# shellcheck source=lab/common.sh
+. "$(dirname "$0")/common.sh"
+
+qemu=$out/cross-qemu/qemu-system-aarch64
+base=${QL_LAB_BASE:-}
+img=$out/initramfs.cpio.gz
+force=0
+while [ $# -gt 0 ]; do
+    case $1 in
+        --qemu) [ $# -ge 2 ] || die "--qemu needs a path"; qemu=$2; shift 2 ;;
+        --base) [ $# -ge 2 ] || die "--base needs a path"; base=$2; shift 2 ;;
+        -o) [ $# -ge 2 ] || die "-o needs a path"; img=$2; shift 2 ;;
+        --force) force=1; shift ;;
+        -h|--help) usage; exit 0 ;;
+        *) die "unknown argument '$1' (see lab/initramfs.sh --help)" ;;
+    esac
+done
+need_tools aarch64-linux-gnu-gcc aarch64-linux-gnu-readelf aarch64-linux-gnu-strip cpio gzip dpkg-deb
+[ -x "$qemu" ] || die "$qemu not found (cross-build it: lab/cross-build.sh build/qemu)"
+[ -z "$base" ] || [ -x "$base" ] || die "base QEMU $base not found"
+t0=$(date +%s.%N)
+
+# Up to date when none of the inputs changed (names, sizes, times, the pin).
+inputs() {
+    stat -L -c '%n %s %Y' "$qemu" ${base:+"$base"} "$lab"/initramfs.sh "$lab"/init.sh \
+        "$lab"/kvm-probe.c "$lab"/irqlog.c "$lab"/common.sh
+    cat "$pin"
+}
+stamp=$(inputs | sha256sum | cut -d' ' -f1)
+if [ $force = 0 ] && [ -f "$img" ] && [ -f "$out/Image" ] &&
+   [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then
+    note "initramfs: $img is up to date ($(du -k "$img" | cut -f1) KiB)"
+    exit 0
+fi
+
+ensure_sysroot
+
+# The kernel: boot/vmlinuz-* of the pinned linux-image .deb (arm64 Image
+# magic "ARMd" at offset 56; gunzip it should a later one be compressed).
+kdeb=$("$lab/fetch.sh" --list kernel | head -1)
+if [ ! -f "$out/Image" ] || [ "$(cat "$out/Image.src" 2>/dev/null)" != "$kdeb" ]; then
+    rm -rf "$out/kernel"
+    dpkg -x "$kdeb" "$out/kernel"
+    vmlinuz=$(ls "$out"/kernel/boot/vmlinuz-* | head -1)
+    if gzip -t "$vmlinuz" 2>/dev/null; then
+        gzip -dc "$vmlinuz" >"$out/Image.tmp"
+    else
+        cp "$vmlinuz" "$out/Image.tmp"
+    fi
+    [ "$(dd if="$out/Image.tmp" bs=1 skip=56 count=4 2>/dev/null)" = $'ARM\x64' ] ||
+        die "$vmlinuz is not an arm64 Image"
+    cp "$out"/kernel/boot/config-* "$out/kernel.config"
+    mv "$out/Image.tmp" "$out/Image"
+    echo "$kdeb" >"$out/Image.src"
+    rm -rf "$out/kernel"
+    note "kernel: $out/Image ($(basename "$vmlinuz"))"
+fi
+grep -q '^CONFIG_KVM=y' "$out/kernel.config" || die "the pinned kernel has no CONFIG_KVM=y"
+
+root=$out/initramfs.d
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,lib/aarch64-linux-gnu,etc,proc,sys,dev,tmp,root,lab/files}
+rlib=$root/lib/aarch64-linux-gnu
+
+# busybox-static (initrd role) and strace (sysroot role).
+rm -rf "$out/initrd-debs"
+"$lab/fetch.sh" --extract initrd "$out/initrd-debs"
+bb=
+for p in usr/bin/busybox bin/busybox; do
+    [ -f "$out/initrd-debs/$p" ] && { bb=$out/initrd-debs/$p; break; }
+done
+[ -n "$bb" ] || die "no busybox in the pinned initrd packages"
+cp "$bb" "$root/bin/busybox"
+rm -rf "$out/initrd-debs"
+ln -s busybox "$root/bin/sh"
+install -m 755 "$lab/init.sh" "$root/init"
+
+# kvm-probe: static, against the sysroot's glibc and uapi headers.
+aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
+    -o "$out/kvm-probe" "$lab/kvm-probe.c" || die "kvm-probe did not compile"
+# irqlog.so: LD_PRELOAD observer of KVM_IRQ_LINE (see lab/irqlog.c).
+aarch64-linux-gnu-gcc --sysroot="$sysroot" -shared -fPIC -O2 -Wall -Wextra -Werror \
+    -o "$out/irqlog.so" "$lab/irqlog.c" -ldl || die "irqlog.so did not compile"
+
+# Dynamic executables and their libraries.
+declare -A packed=()
+rt=$out/runtime
+rm -rf "$rt"
+"$lab/fetch.sh" --extract runtime "$rt"
+find_lib() {  # SONAME -> path in the sysroot or the runtime packages
+    local d
+    for d in $(sysroot_libdirs) $rt/lib/aarch64-linux-gnu $rt/usr/lib/aarch64-linux-gnu; do
+        [ -e "$d/$1" ] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+pack_libs() {  # ELF: copy its DT_NEEDED closure into /lib/aarch64-linux-gnu
+    local so p
+    for so in $(aarch64-linux-gnu-readelf -d "$1" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p'); do
+        [ -n "${packed[$so]:-}" ] && continue
+        p=$(find_lib "$so") || die "library $so (needed by $(basename "$1")) not in the sysroot or runtime packages"
+        packed[$so]=1
+        cp -L "$p" "$rlib/$so"
+        aarch64-linux-gnu-strip --strip-unneeded "$rlib/$so"
+        pack_libs "$rlib/$so"
+    done
+}
+pack_bin() {  # SRC DEST
+    cp -L "$1" "$root$2"
+    aarch64-linux-gnu-strip "$root$2"
+    chmod 755 "$root$2"
+    pack_libs "$root$2"
+}
+pack_bin "$qemu" /usr/bin/qemu-system-aarch64
+[ -z "$base" ] || pack_bin "$base" /usr/bin/qemu-base
+pack_bin "$rt/usr/bin/strace" /usr/bin/strace
+pack_bin "$rt/bin/bash" /bin/bash
+pack_bin "$out/kvm-probe" /usr/bin/kvm-probe
+mkdir -p "$root/usr/lib"
+cp "$out/irqlog.so" "$root/usr/lib/irqlog.so"
+pack_libs "$root/usr/lib/irqlog.so"
+# The dynamic loader (PT_INTERP /lib/ld-linux-aarch64.so.1) and libgcc_s,
+# which glibc loads at run time for pthread_cancel and backtraces.
+for so in ld-linux-aarch64.so.1 libgcc_s.so.1; do
+    p=$(find_lib "$so") || die "$so not in the sysroot"
+    cp -L "$p" "$rlib/$so"
+done
+# efi-virtio.rom where QEMU looks (its data directory relative to the
+# binary: /usr/share/qemu): virt's default NIC is virtio-net-pci.
+rm -rf "$out/data-debs"
+"$lab/fetch.sh" --extract data "$out/data-debs"
+rom=$out/data-debs/usr/lib/ipxe/qemu/efi-virtio.rom
+[ -f "$rom" ] || die "no efi-virtio.rom in the pinned data packages"
+mkdir -p "$root/usr/share/qemu"
+cp "$rom" "$root/usr/share/qemu/"
+rm -rf "$out/data-debs"
+ln -s aarch64-linux-gnu/ld-linux-aarch64.so.1 "$root/lib/ld-linux-aarch64.so.1"
+ln -s ../lib "$root/usr/lib"
+echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
+echo "root:x:0:" >"$root/etc/group"
+{
+    echo "qemu-system-aarch64 $(realpath "$qemu")"
+    [ -z "$base" ] || echo "qemu-base $(realpath "$base")"
+    echo "kernel $(basename "$kdeb")"
+    echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+} >"$root/etc/lab-release"
+
+# The archive: /dev/console must exist before devtmpfs is mounted, hence
+# mknod (under fakeroot when not root).  Padded with zeros to 512 bytes so
+# that run.sh can append an uncompressed cpio (the kernel skips zeros).
+mkarchive() {
+    mknod -m 600 "$root/dev/console" c 5 1
+    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+        gzip -6 >"$img.tmp"
+}
+export -f mkarchive
+export root img
+if [ "$(id -u)" = 0 ]; then
+    mkarchive
+else
+    need_tools fakeroot
+    fakeroot bash -c mkarchive
+fi
+size=$(stat -c %s "$img.tmp")
+pad=$(( (512 - size % 512) % 512 ))
+head -c "$pad" /dev/zero >>"$img.tmp"
+mv "$img.tmp" "$img"
+echo "$stamp" >"$img.stamp"
+t1=$(date +%s.%N)
+note "initramfs: $img, $(du -k "$img" | cut -f1) KiB ($(du -sk "$root" | cut -f1) KiB unpacked, ${#packed[@]} libraries) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"

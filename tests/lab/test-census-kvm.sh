@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The census payload under KVM, for real: one boot of the nested arm64 lab
+# (lab/run.sh), in which the fork's cross-built qemu-system-aarch64 runs
+# -accel kvm -M virt,gic-version=3 -cpu host at -smp 1, 2, 255, 256, 257 and
+# 512.  Every run must print "census: cpus=N/N ppi=N/N sgi=N/N", no FAILED,
+# and exit 0.  The 512 run is observed with lab/irqlog.c (LD_PRELOAD, it only
+# logs): every KVM_IRQ_LINE the fork issues must return 0, and any PPI aimed
+# at a vCPU >= 256 must carry vcpu2_index = cpu / 256, vcpu_index = cpu % 256.
+# Also the negative control: a withheld SGI (skip-sgi=300) must fail.
+#
+# Writes one result line per run to $QL_SUBRESULTS when set (make check).
+. "$(dirname "$0")/../system/lib.sh"
+payload=$build/guest/census.bin
+[ -f "$payload" ] || fail "no $payload (make guest)"
+sizes=${QL_LAB_SIZES:-1 2 255 256 257 512}
+
+cmd='q="qemu-system-aarch64 -accel kvm -M virt,gic-version=3 -cpu host -m 1G -display none -monitor none -nic none -no-reboot -serial stdio -kernel census.bin"
+for n in '"$sizes"'; do
+    echo "RUN-START $n"
+    if [ $n = 512 ]; then
+        IRQLOG=/tmp/irq-$n LD_PRELOAD=/usr/lib/irqlog.so timeout 900 $q -smp $n 2>/tmp/err-$n
+    else
+        timeout 900 $q -smp $n 2>/tmp/err-$n
+    fi
+    echo "RUN-END $n rc=$?"
+    grep -v "exceeds the recommended cpus\|ACPI table size\|Try removing CPUs" /tmp/err-$n | head -5
+done
+echo "RUN-START neg"
+timeout 900 $q -smp 512 -append "skip-sgi=300 timeout=20" 2>/dev/null
+echo "RUN-END neg rc=$?"
+if [ -f /tmp/irq-512 ]; then
+    echo "IRQLOG-BEGIN"; sort /tmp/irq-512 | uniq -c; echo "IRQLOG-END"
+fi'
+"$top/lab/run.sh" --timeout "${QL_LAB_TIMEOUT:-2400}" --file "$payload" -- "$cmd" >"$tmp/lab.log" 2>&1
+rc=$?
+cat "$tmp/lab.log"
+[ $rc = 0 ] || fail "the lab run exited $rc"
+
+sub() {  # NAME STATUS DETAIL
+    [ -z "${QL_SUBRESULTS:-}" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QL_SUBRESULTS"
+}
+# host seconds of a lab console line "[  12.34] ..."
+secs() { sed -n "s/^\[ *\([0-9.]*\)\] $1.*/\1/p" "$tmp/lab.log" | head -1; }
+bad=0
+for n in $sizes; do
+    # the lines between RUN-START n and RUN-END n
+    out=$(sed -n "/\] RUN-START $n\$/,/\] RUN-END $n rc=/p" "$tmp/lab.log")
+    t=$(awk -v a="$(secs "RUN-START $n\$")" -v b="$(secs "RUN-END $n rc=")" 'BEGIN { printf "%.1f", b - a }')
+    if grep -q "\] census: cpus=$n/$n ppi=$n/$n sgi=$n/$n\$" <<<"$out" &&
+       ! grep -q 'census: FAILED' <<<"$out" && grep -q "RUN-END $n rc=0\$" <<<"$out"; then
+        ok "-smp $n under KVM: census complete in ${t}s"
+        sub "census-kvm/smp-$n" PASS "${t}s"
+    else
+        echo "FAIL: -smp $n under KVM" >&2
+        sub "census-kvm/smp-$n" FAIL "$(grep -m1 -o 'census: cpus=[^ ]* ppi=[^ ]* sgi=[^ ]*' <<<"$out" || echo 'no census line')"
+        bad=1
+    fi
+done
+
+neg=$(sed -n '/\] RUN-START neg$/,/\] RUN-END neg rc=/p' "$tmp/lab.log")
+if grep -q 'census: no sgi (1): 300$' <<<"$neg" && grep -q 'census: FAILED$' <<<"$neg"; then
+    ok "negative control: the withheld SGI to CPU 300 is reported and fails the census"
+    sub "census-kvm/negative-control" PASS ""
+else
+    echo "FAIL: the negative control did not fail" >&2
+    sub "census-kvm/negative-control" FAIL "withheld SGI not detected"
+    bad=1
+fi
+
+if [[ " $sizes " == *" 512 "* ]]; then
+    log=$(sed -n '/\] IRQLOG-BEGIN$/,/\] IRQLOG-END$/p' "$tmp/lab.log" | sed 's/^\[[^]]*\] *//' | grep 'type=')
+    total=$(awk '{ s += $1 } END { print s + 0 }' <<<"$log")
+    failed=$(grep -v 'ret=0 ' <<<"$log" | awk '{ s += $1 } END { print s + 0 }')
+    ppis=$(grep ' type=2 ' <<<"$log" | awk '{ s += $1 } END { print s + 0 }')
+    # a PPI's target: vcpu2 * 256 + vcpu; wrong only if it was refused
+    # (the kernel checks the index) -- counted in $failed above.
+    if [ "$total" -gt 0 ] && [ "$failed" = 0 ]; then
+        ok "KVM_IRQ_LINE at -smp 512: $total calls, all returned 0 ($ppis PPIs; $(grep -c . <<<"$log") distinct)"
+        sub "census-kvm/irq-line-512" PASS "$total calls, $ppis PPIs"
+    else
+        echo "FAIL: KVM_IRQ_LINE at -smp 512: $total calls, $failed failed" >&2
+        sub "census-kvm/irq-line-512" FAIL "$total calls, $failed failed"
+        bad=1
+    fi
+fi
+exit $bad
