@@ -47,6 +47,10 @@ mv "$pc.tmp" "$pc"
 cc=aarch64-linux-gnu-gcc
 if command -v ccache >/dev/null && [ "${QL_CCACHE:-1}" != 0 ]; then
     cc="ccache aarch64-linux-gnu-gcc"
+    # Hits across clones at other paths (CI clones afresh): paths under the
+    # repository are hashed relative to it, and the working directory that
+    # -g records is left out of the hash.
+    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 fi
 rpl=
 for d in $(sysroot_libdirs); do rpl+="${rpl:+:}$d"; done

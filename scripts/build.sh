@@ -18,6 +18,10 @@ die() { echo "build: error: $*" >&2; exit 1; }
 cc=gcc
 if command -v ccache >/dev/null && [ "${QL_CCACHE:-1}" != 0 ]; then
     cc="ccache gcc"
+    # Hits across clones at other paths (CI clones afresh): paths under the
+    # repository are hashed relative to it, and the working directory that
+    # -g records is left out of the hash.
+    export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$top} CCACHE_NOHASHDIR=${CCACHE_NOHASHDIR:-1}
 fi
 # Firmware comes from Debian packages: seabios (/usr/share/seabios),
 # ipxe-qemu (/usr/lib/ipxe/qemu) and qemu-system-data (/usr/share/qemu: SLOF,
