@@ -103,12 +103,13 @@ core() {
                     SKIP) record "qemu/$name" SKIP "meson: skipped" ;;
                     *) record "qemu/$name" FAIL "meson: $res; log: ${mlog#$top/}" ;;
                     esac
-                done < <(/usr/bin/python3 -c '
-    import json, sys
-    for line in open(sys.argv[1]):
-        t = json.loads(line)
-        print("%s\t%s\t%.0f" % (t["name"], t["result"], t.get("duration", 0)))
-    ' "$json")
+                done < <(/usr/bin/python3 - "$json" <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    print("%s\t%s\t%.0f" % (t["name"].split(" / ")[-1], t["result"], t.get("duration", 0)))
+PY
+                )
             fi
             if [ "$seen" != "${#qtests[@]}" ]; then
                 record "qemu/test-list" FAIL "asked for ${#qtests[@]} tests, meson ran $seen (exit $mrc); log: ${mlog#$top/}"
@@ -123,7 +124,6 @@ core() {
             done
         fi
     fi
-
 }
 
 lab() {
