@@ -5,12 +5,12 @@
 #   lab     this directory (lab/)
 #   top     the repository root
 #   out     outputs, ${QL_BUILD:-$top/build}/lab (git-ignored)
-#   cache   downloaded .debs, ${QL_CACHE:-$HOME/.cache/qemu-large}/lab
+#   cache   downloaded .debs, ${QL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-large}/lab
 #   pin     lab/packages.pin
 lab=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$lab")
 out=${QL_BUILD:-$top/build}/lab
-cache=${QL_CACHE:-$HOME/.cache/qemu-large}/lab
+cache=${QL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/qemu-large}/lab
 pin=$lab/packages.pin
 
 die() { echo "lab: error: $*" >&2; exit 1; }

@@ -49,7 +49,7 @@ done
 [ -z "$cmd" ] || [ -z "$script" ] || die "give either commands or --script, not both"
 [ -z "$script" ] || [ -f "$script" ] || die "script $script not found"
 
-outer=${QL_LAB_QEMU:-$top/build/bin/qemu-system-aarch64}
+outer=${QL_LAB_QEMU:-${QL_BUILD:-$top/build}/bin/qemu-system-aarch64}
 image=${QL_LAB_KERNEL_IMAGE:-$out/Image}
 initramfs=${QL_LAB_INITRAMFS:-$out/initramfs.cpio.gz}
 [ -x "$outer" ] || die "outer emulator $outer not found (make, or set QL_LAB_QEMU)"
@@ -80,7 +80,8 @@ cp "$initramfs" "$run/initrd"
 (cd "$run/root" && find lab | LC_ALL=C sort | cpio -o -L -H newc -R 0:0 --quiet) >>"$run/initrd" ||
     die "cannot write the run's cpio archive"
 
-log=$out/last-run.log
+# This run's console (parsed below), copied to last-run.log at the end.
+log=$run/console.log
 : >"$log"
 start=${EPOCHREALTIME/./}
 t_init=
@@ -119,7 +120,9 @@ if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
     echo "lab: error: time-out: the lab did not finish within ${timeout_s} s; QEMU killed" >&2
     exit 124
 fi
-rc=$(sed -n 's/^LAB-EXIT=\([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
+cp "$log" "$out/last-run.log"
+log=$out/last-run.log
+rc=$(sed -n 's/^LAB-EXIT=\([0-9][0-9]*\)$/\1/p' "$run/console.log" | tail -1)
 if [ -z "$rc" ]; then
     echo "lab: error: the lab stopped after $total s without reporting LAB-EXIT (outer QEMU status $qrc; see $log)" >&2
     exit 125

@@ -53,6 +53,10 @@ run() {
         # the finer results stand for the test; its exit status only adds a
         # failure that none of them explains
         while IFS=$'\t' read -r n st d; do
+            case $st in
+            PASS|FAIL|SKIP) ;;
+            *) d="unknown status '$st': $d"; st=FAIL ;;
+            esac
             record "$name/$n" "$st" "$d"
         done <"$sub"
         if [ $rc != 0 ] && ! grep -q $'\tFAIL\t' "$sub"; then
@@ -67,6 +71,14 @@ run() {
     fi
     [ $rc = 0 ] || sed 's/^/    | /' "$log" | tail -15
     return $rc
+}
+
+# skip_tests PREFIX DIR WHY: each DIR/test-*.sh is SKIP (a prerequisite failed)
+skip_tests() {
+    local t
+    for t in "$2"/test-*.sh; do
+        [ -e "$t" ] && record "$1/$(basename "$t" .sh)" SKIP "$3"
+    done
 }
 
 core() {
@@ -90,7 +102,7 @@ core() {
             mlog=$out/logs/meson-test.log
             # meson test builds just what the chosen tests need, then runs them.
             rm -f "$build/host/meson-logs/testlog.json"
-            (cd "$build/host" && /usr/bin/python3 -m mesonbuild.mesonmain test \
+            (cd "$build/host" && ./pyvenv/bin/meson test \
                 --num-processes "${QL_JOBS:-$(nproc)}" --print-errorlogs "${qtests[@]}") >"$mlog" 2>&1
             mrc=$?
             json=$build/host/meson-logs/testlog.json
@@ -122,16 +134,23 @@ PY
                 [ -e "$t" ] || continue
                 run "system/$(basename "$t" .sh)" bash "$t"
             done
+        else
+            skip_tests system "$top/tests/system" "not run: the build failed"
         fi
+    else
+        skip_tests system "$top/tests/system" "not run: the series does not apply"
     fi
 }
 
 lab() {
     echo "== nested arm64 KVM lab"
-    run "lab/fetch" "$top/lab/fetch.sh" || return
-    run "lab/outer-and-guest" bash -c "'$here/prepare-tree.sh' && '$here/build.sh' && make -C '$top/guest' O='$build/guest'" || return
-    run "lab/cross-build" "$top/lab/cross-build.sh" "$build/qemu" || return
-    run "lab/initramfs" "$top/lab/initramfs.sh" || return
+    if ! { run "lab/fetch" "$top/lab/fetch.sh" &&
+           run "lab/outer-and-guest" bash -c "'$here/prepare-tree.sh' && '$here/build.sh' && make -C '$top/guest' O='$build/guest'" &&
+           run "lab/cross-build" "$top/lab/cross-build.sh" "$build/qemu" &&
+           run "lab/initramfs" "$top/lab/initramfs.sh"; }; then
+        skip_tests lab "$top/tests/lab" "not run: a lab prerequisite failed"
+        return
+    fi
     for t in "$top"/tests/lab/test-*.sh; do
         [ -e "$t" ] || continue
         run "lab/$(basename "$t" .sh)" bash "$t"

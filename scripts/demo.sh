@@ -36,6 +36,9 @@ set -e
 [ "$rc" = 0 ] || die "the lab run exited $rc (log: $log)"
 secs() { sed -n "s/^\[ *\([0-9.]*\)\] $1.*/\1/p" "$log" | head -1; }
 span() { awk -v a="$(secs "$1")" -v b="$(secs "$2")" 'BEGIN { printf "%.1f", b - a }'; }
+for m in DEMO-S-START 'DEMO-S-END rc=0' DEMO-CENSUS-START 'DEMO-CENSUS-END rc=0'; do
+    grep -q "\] $m\$" "$log" || die "no '$m' in the lab's output (log: $log)"
+done
 line=$(grep -o "census: cpus=.*" "$log" | head -1 || true)
 echo
 echo "demo: -smp $smp under KVM in the nested lab"

@@ -20,8 +20,11 @@ g rev-parse -q --verify base >/dev/null || die "$tree has no tag 'base'"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-g format-patch -q --zero-commit --no-signature -N --subject-prefix=PATCH \
-    -o "$tmp" base..HEAD
+# Personal git settings must not change the files.
+g -c diff.noprefix=false -c diff.mnemonicPrefix=false -c diff.algorithm=myers \
+    -c diff.renames=true -c format.headers= -c format.signOff=false \
+    format-patch -q --zero-commit --no-signature -N --subject-prefix=PATCH \
+    --suffix=.patch --no-signoff -o "$tmp" base..HEAD
 mkdir -p "$patches"
 # Replace the old set.
 while read -r p; do

@@ -31,6 +31,7 @@ upver=$(pinval upstream-version)
 
 rm -rf "$dest.tmp"
 mkdir -p "$dest.tmp"
+trap 'rm -rf "$dest.tmp"' EXIT
 
 if [ -n "${QEMU_BASE:-}" ]; then
     if [ -d "$QEMU_BASE" ]; then
@@ -73,12 +74,19 @@ if ! verify; then
     APT_CONFIG=$conf apt-get -q update >"$aptdir/update.log" 2>&1 ||
         die "apt-get update for $suite failed (see $aptdir/update.log)"
     tmp=$(mktemp -d "$dl/get.XXXXXX")
+    # apt-get source skips files already in its directory whose checksums
+    # match the .dsc: offer it what the cache has.
+    for f in "$dl"/*; do
+        [ -f "$f" ] && ln "$f" "$tmp/" 2>/dev/null || true
+    done
     if ! (cd "$tmp" && APT_CONFIG=$conf apt-get -q source --download-only "$pkg=$ver") \
             >"$aptdir/source.log" 2>&1; then
         rm -rf "$tmp"
         die "apt-get source $pkg=$ver failed: $(grep -E '^E:' "$aptdir/source.log" | head -1) (see $aptdir/source.log)"
     fi
-    mv -f "$tmp"/* "$dl"/
+    for f in "$tmp"/*; do
+        [ "$f" -ef "$dl/${f##*/}" ] || mv -f "$f" "$dl/"
+    done
     rm -rf "$tmp"
     verify report
 fi
@@ -92,5 +100,4 @@ dsc=$(awk '$1 == "sha256" && $3 ~ /\.dsc$/ { print $3; exit }' "$pin")
 rm -rf "$dest.tmp/src/.pc"
 rm -rf "$dest"
 mv "$dest.tmp/src" "$dest"
-rm -rf "$dest.tmp"
 echo "fetch-base: $pkg $ver verified and unpacked"

@@ -59,7 +59,7 @@ if [ ! -d "$tree/.git" ] || [ "$(cat "$state/base-id" 2>/dev/null)" != "$base_id
     g add -A -f .
     GIT_AUTHOR_NAME=qemu-large GIT_AUTHOR_EMAIL=qemu-large@localhost \
         GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE" \
-        g commit -q --no-verify -m "base: ${QEMU_BASE:+upstream }QEMU $(cat VERSION 2>/dev/null || cat "$tree/VERSION")" \
+        g commit -q --no-verify -m "base: ${QEMU_BASE:+upstream }QEMU $(cat "$tree/VERSION")" \
             -m "$(grep -vE '^#' "${QL_PIN:-$top/base.pin}" | sed 's/^/    /')" -m "identity: $base_id"
     g tag -f base >/dev/null
     mkdir -p "$state"

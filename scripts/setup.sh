@@ -13,7 +13,8 @@ SUDO=
 # Build of the three softmmu targets.
 pkgs_build="build-essential git ninja-build flex bison pkg-config
     libglib2.0-dev libpixman-1-dev libfdt-dev libcapstone-dev libslirp-dev
-    zlib1g-dev python3 python3-venv ccache dpkg-dev xz-utils perl"
+    zlib1g-dev python3 python3-venv ccache dpkg-dev xz-utils perl
+    debian-archive-keyring"
 # Cross compiler for the bare-metal aarch64 guest payloads in guest/ and the
 # arm64 QEMU of the nested KVM lab (lab/), plus the lab's initramfs tools.
 pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu cpio gzip fakeroot"

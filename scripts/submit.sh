@@ -30,7 +30,8 @@ email=${GIT_COMMITTER_EMAIL:-$(git -C "$top" config user.email || true)}
 
 rm -rf "$out"
 mkdir -p "$out"
-g -c user.name="$name" -c user.email="$email" format-patch -q --cover-letter \
+g -c user.name="$name" -c user.email="$email" -c diff.noprefix=false \
+    -c diff.mnemonicPrefix=false format-patch -q --cover-letter --suffix=.patch \
     --signoff --numbered --thread=shallow --subject-prefix=PATCH -o "$out" base..HEAD
 cl=$(ls "$out"/0000-cover-letter.patch)
 /usr/bin/python3 - "$cl" "$cover" <<'PY'

@@ -6,9 +6,12 @@
 # -accel kvm -M virt,gic-version=3 -cpu host at -smp 1, 2, 255, 256, 257 and
 # 512.  Every run must print "census: cpus=N/N ppi=N/N sgi=N/N", no FAILED,
 # and exit 0.  The 512 run is observed with lab/irqlog.c (LD_PRELOAD, it only
-# logs): every KVM_IRQ_LINE the fork issues must return 0, and any PPI aimed
-# at a vCPU >= 256 must carry vcpu2_index = cpu / 256, vcpu_index = cpu % 256.
-# Also the negative control: a withheld SGI (skip-sgi=300) must fail.
+# logs): every KVM_IRQ_LINE the fork issues must return 0; the PPIs among
+# them are counted.  With the in-kernel GICv3, timer and PMU PPIs never pass
+# through QEMU, so a census makes only SPI injections (the UART): this shows
+# the observer works and the calls succeed, it does not exercise the wide
+# vCPU-index encoding.  Also the negative control: a withheld SGI
+# (skip-sgi=300) must fail the census.
 #
 # Writes one result line per run to $QL_SUBRESULTS when set (make check).
 . "$(dirname "$0")/../system/lib.sh"
@@ -33,8 +36,8 @@ echo "RUN-END neg rc=$?"
 if [ -f /tmp/irq-512 ]; then
     echo "IRQLOG-BEGIN"; sort /tmp/irq-512 | uniq -c; echo "IRQLOG-END"
 fi'
-"$top/lab/run.sh" --timeout "${QL_LAB_TIMEOUT:-2400}" --file "$payload" -- "$cmd" >"$tmp/lab.log" 2>&1
-rc=$?
+rc=0
+"$top/lab/run.sh" --timeout "${QL_LAB_TIMEOUT:-2400}" --file "$payload" -- "$cmd" >"$tmp/lab.log" 2>&1 || rc=$?
 cat "$tmp/lab.log"
 [ $rc = 0 ] || fail "the lab run exited $rc"
 
@@ -70,12 +73,11 @@ else
 fi
 
 if [[ " $sizes " == *" 512 "* ]]; then
-    log=$(sed -n '/\] IRQLOG-BEGIN$/,/\] IRQLOG-END$/p' "$tmp/lab.log" | sed 's/^\[[^]]*\] *//' | grep 'type=')
+    log=$(sed -n '/\] IRQLOG-BEGIN$/,/\] IRQLOG-END$/p' "$tmp/lab.log" | sed 's/^\[[^]]*\] *//' |
+          { grep 'type=' || true; })
     total=$(awk '{ s += $1 } END { print s + 0 }' <<<"$log")
     failed=$({ grep -v 'ret=0 ' <<<"$log" || true; } | awk '{ s += $1 } END { print s + 0 }')
     ppis=$({ grep ' type=2 ' <<<"$log" || true; } | awk '{ s += $1 } END { print s + 0 }')
-    # a PPI's target: vcpu2 * 256 + vcpu; wrong only if it was refused
-    # (the kernel checks the index) -- counted in $failed above.
     if [ "$total" -gt 0 ] && [ "$failed" = 0 ]; then
         ok "KVM_IRQ_LINE at -smp 512: $total calls, all returned 0, $ppis of them PPIs"
         sub "irq-line-512" PASS "$total calls, $ppis PPIs"
@@ -84,5 +86,7 @@ if [[ " $sizes " == *" 512 "* ]]; then
         sub "irq-line-512" FAIL "$total calls, $failed failed"
         bad=1
     fi
+else
+    sub "irq-line-512" SKIP "512 not in QL_LAB_SIZES"
 fi
 exit $bad

@@ -21,8 +21,9 @@ grep -q 'lab: error: no /dev/kvm in the lab kernel' "$tmp/b.log" || fail "no cle
 ok "a lab kernel without KVM is refused with one line and exit 1"
 
 rc=0
-"$run" --timeout 20 -- 'sleep 600' >"$tmp/c.log" 2>&1 || rc=$?
+"$run" --timeout 60 -- 'echo SLEEPING; sleep 600' >"$tmp/c.log" 2>&1 || rc=$?
 cat "$tmp/c.log"
 [ $rc = 124 ] || fail "time-out exited $rc, expected 124"
+grep -q '\] SLEEPING$' "$tmp/c.log" || fail "the command list never started: the time-out hit the boot"
 grep -q 'lab: error: time-out' "$tmp/c.log" || fail "no time-out message"
 ok "the hard time-out kills the lab and exits 124"
