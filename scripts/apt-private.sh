@@ -40,4 +40,6 @@ APT::Architectures { "$arch"; };
 APT::Get::AllowUnauthenticated "false";
 Acquire::Languages "none";
 CONF
+# Keep the machine's own proxy settings (its apt.conf.d is not read).
+apt-config dump 2>/dev/null | grep -E '^Acquire::(http|https|ftp)::Proxy' >>"$dir/apt.conf" || true
 echo "$dir/apt.conf"

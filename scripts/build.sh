@@ -28,7 +28,8 @@ fi
 # skiboot, vgabios, ...).  The same search path as Debian's own build.
 fwpath=/usr/share/qemu:/usr/share/seabios:/usr/lib/ipxe/qemu
 opts=(--target-list="$targets" --enable-kvm --disable-docs
-      --disable-install-blobs --disable-werror --python=/usr/bin/python3
+      --disable-install-blobs --disable-werror --disable-download
+      --python=/usr/bin/python3
       --firmwarepath="$fwpath" --cc="$cc" --host-cc=gcc
       ${QL_CONFIGURE_EXTRA:-})
 want=$(printf '%s\n' "${opts[@]}")
