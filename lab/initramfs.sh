@@ -5,7 +5,7 @@
 #   build/lab/Image                the trixie arm64 kernel (uncompressed Image)
 #   build/lab/initramfs.cpio.gz    busybox, bash, qemu-system-aarch64 (+ qemu-base),
 #                                  their libraries, efi-virtio.rom, strace,
-#                                  kvm-probe, /init
+#                                  kvm-probe, irqlog.so, kvmfault.so, /init
 #
 # usage: lab/initramfs.sh [--qemu PATH] [--base PATH] [-o FILE] [--force]
 #   --qemu PATH  the arm64 qemu-system-aarch64 to pack as
@@ -48,7 +48,7 @@ t0=$(date +%s.%N)
 # Up to date when none of the inputs changed (names, sizes, times, the pin).
 inputs() {
     stat -L -c '%n %s %Y' "$qemu" ${base:+"$base"} "$lab"/initramfs.sh "$lab"/init.sh \
-        "$lab"/kvm-probe.c "$lab"/irqlog.c "$lab"/common.sh
+        "$lab"/kvm-probe.c "$lab"/irqlog.c "$lab"/kvmfault.c "$lab"/common.sh
     cat "$pin"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
@@ -106,6 +106,9 @@ aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
 # irqlog.so: LD_PRELOAD observer of KVM_IRQ_LINE (see lab/irqlog.c).
 aarch64-linux-gnu-gcc --sysroot="$sysroot" -shared -fPIC -O2 -Wall -Wextra -Werror \
     -o "$out/irqlog.so" "$lab/irqlog.c" -ldl || die "irqlog.so did not compile"
+# kvmfault.so: test-only LD_PRELOAD fault injector (see lab/kvmfault.c).
+aarch64-linux-gnu-gcc --sysroot="$sysroot" -shared -fPIC -O2 -Wall -Wextra -Werror \
+    -o "$out/kvmfault.so" "$lab/kvmfault.c" -ldl || die "kvmfault.so did not compile"
 
 # Dynamic executables and their libraries.
 declare -A packed=()
@@ -144,6 +147,8 @@ pack_bin "$out/kvm-probe" /usr/bin/kvm-probe
 mkdir -p "$root/usr/lib"
 cp "$out/irqlog.so" "$root/usr/lib/irqlog.so"
 pack_libs "$root/usr/lib/irqlog.so"
+cp "$out/kvmfault.so" "$root/usr/lib/kvmfault.so"
+pack_libs "$root/usr/lib/kvmfault.so"
 # The dynamic loader (PT_INTERP /lib/ld-linux-aarch64.so.1) and libgcc_s,
 # which glibc loads at run time for pthread_cancel and backtraces.
 for so in ld-linux-aarch64.so.1 libgcc_s.so.1; do

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Bad -smp command lines for the aarch64 virt board under TCG on this host:
+# each must end with its exact message, exit status 1, and no core dump or
+# signal; the largest -smp each message names must then start (-S, QMP
+# query-status answered, quit).  Under KVM the same cases run in the lab
+# (tests/lab/test-limits-kvm.sh).
+. "$(dirname "$0")/lib.sh"
+q=$bin/qemu-system-aarch64
+Q=qemu-system-aarch64
+cd "$tmp"
+ulimit -c unlimited
+bad=0
+
+# refuse NAME "ARGS" LINE...: exit 1, no core file, each LINE (fixed string)
+# is a whole line of stderr
+refuse() {
+    local name=$1 args=$2 rc=0 line
+    shift 2
+    rm -f core core.*
+    # shellcheck disable=SC2086
+    timeout 120 "$q" -accel tcg -cpu max -m 512M -display none -monitor none \
+        -nic none -S $args </dev/null >"$tmp/$name.out" 2>"$tmp/$name.err" || rc=$?
+    sed 's/^/  stderr: /' "$tmp/$name.err"
+    if [ $rc != 1 ]; then
+        echo "FAIL: $name: exit status $rc, want 1" >&2; bad=1; return
+    fi
+    if ls core core.* >/dev/null 2>&1; then
+        echo "FAIL: $name: left a core file" >&2; bad=1; return
+    fi
+    for line in "$@"; do
+        if ! grep -Fxq -- "$line" "$tmp/$name.err"; then
+            echo "FAIL: $name: no line '$line'" >&2; bad=1; return
+        fi
+    done
+    ok "$name: exit 1 with: $(head -1 "$tmp/$name.err")"
+}
+
+# starts NAME "ARGS": -S, then QMP query-status must be answered
+starts() {
+    local name=$1 args=$2 rc=0
+    # shellcheck disable=SC2086
+    printf '%s\n' '{"execute":"qmp_capabilities"}' '{"execute":"query-status"}' \
+        '{"execute":"quit"}' |
+        timeout 300 "$q" -accel tcg -cpu max -m 512M -display none -monitor none \
+            -nic none -S -qmp stdio $args >"$tmp/$name.out" 2>"$tmp/$name.err" || rc=$?
+    if [ $rc = 0 ] && grep -q '"status": "prelaunch"' "$tmp/$name.out"; then
+        ok "$name: starts"
+    else
+        cat "$tmp/$name.err" >&2
+        echo "FAIL: $name: did not start (exit $rc)" >&2
+        bad=1
+    fi
+}
+
+refuse smp-513 "-M virt -smp 513" \
+    "$Q: Invalid SMP CPUs 513. The max CPUs supported by machine 'virt-10.0' is 512"
+refuse smp-0 "-M virt -smp 0" \
+    "$Q: Invalid CPU topology: CPU topology parameters must be greater than zero"
+refuse maxcpus-lt-cpus "-M virt -smp 8,maxcpus=4" \
+    "$Q: Invalid CPU topology: maxcpus must be equal to or greater than smp: sockets (1) * clusters (1) * cores (4) * threads (1) == maxcpus (4) < smp_cpus (8)"
+refuse gicv2-9 "-M virt,gic-version=2 -smp 9" \
+    "$Q: -smp 9: at most 8 vCPUs for this machine: GICv2 (gic-version=2) has 8 CPU interfaces" \
+    "Use -smp 8 or fewer, or gic-version=3."
+starts gicv2-8 "-M virt,gic-version=2 -smp 8"
+refuse gicv2-maxcpus "-M virt,gic-version=2 -smp 4,maxcpus=9" \
+    "$Q: -smp maxcpus=9: at most 8 vCPUs for this machine: GICv2 (gic-version=2) has 8 CPU interfaces"
+refuse highmem-redists-124 "-M virt,gic-version=3,highmem-redists=off -smp 124" \
+    "$Q: -smp 124: at most 123 vCPUs for this machine: highmem-redists=off (or too few physical address bits for the second redistributor region) leaves room for 123 GICv3 redistributors" \
+    "Use -smp 123 or fewer, or highmem-redists=on."
+starts highmem-redists-123 "-M virt,gic-version=3,highmem-redists=off -smp 123"
+refuse highmem-512 "-M virt,gic-version=3,highmem=off -smp 512" \
+    "$Q: -smp 512: at most 123 vCPUs for this machine: highmem=off leaves room for 123 GICv3 redistributors" \
+    "Use -smp 123 or fewer, or highmem=on."
+starts highmem-123 "-M virt,gic-version=3,highmem=off -smp 123"
+# GICv4 redistributors are twice as large: 61 fit below 4 GiB
+refuse gicv4-highmem "-M virt,virtualization=on,gic-version=4,highmem=off -smp 62" \
+    "$Q: -smp 62: at most 61 vCPUs for this machine: highmem=off leaves room for 61 GICv4 redistributors"
+starts smp-512 "-M virt,gic-version=3 -smp 512"
+exit $bad
