@@ -13,6 +13,7 @@
 #   make export    write build/qemu's commits back to patches/
 #   make submit    an upstream-style series in build/submit (OUT=dir)
 #   make tree-reset  discard edits in build/qemu and re-apply patches/
+#   make bisect-build  build every patch of the series on its own (slow)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -60,11 +61,16 @@ check-lab:
 check-all:
 	scripts/check.sh --all
 
+# Every prefix of the series builds (arm64 cross + x86_64 host); not in check.
+bisect-build: tree
+	lab/fetch.sh
+	scripts/bisect-build.sh
+
 clean:
-	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check $(QL_BUILD)/lab
+	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check $(QL_BUILD)/lab $(QL_BUILD)/bisect
 
 # Keeps build/qemu (it may hold your un-exported work: run make export first).
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all clean distclean
+.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all bisect-build clean distclean

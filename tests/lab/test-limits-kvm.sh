@@ -139,17 +139,18 @@ expect redist 1 "ERR: $INJ ENXIO on HAS_DEVICE_ATTR REDIST_REGION" \
     "ERR: Use -smp 123 or fewer, or a host kernel with multiple redistributor regions."
 expect redist-123 0 "$(census 123)"
 expect enospc 1 "ERR: $INJ ENOSPC on REDIST_REGION index 1 count 389" \
-    "ERR: $Q: -smp 512: at most 123 vCPUs on this host: registering GICv3 redistributor region 1 (389 redistributors) failed: No space left on device (the host kernel ran out of MMIO-bus devices)" \
-    "ERR: Use -smp 123 or fewer, or a host kernel with one MMIO-bus device per redistributor (Linux 5.4 or later)."
+    "ERR: $Q: -smp 512: registering GICv3 redistributor region 1 (389 redistributors) failed after 123 redistributors: No space left on device (the host kernel ran out of MMIO-bus devices)" \
+    "ERR: Use a smaller -smp (123 surely fit; kernels that use two MMIO-bus devices per redistributor fit a little under 500), or a host kernel with one (Linux 5.4 or later)."
 expect enospc-123 0 "$(census 123)"
 expect enospc0 1 "ERR: $INJ ENOSPC on REDIST_REGION index 0 count 8" \
-    "ERR: $Q: -smp 8: registering 8 GICv3 redistributors failed: No space left on device (the host kernel ran out of MMIO-bus devices)" \
+    "ERR: $Q: -smp 8: registering GICv3 redistributor region 0 (8 redistributors) failed: No space left on device (the host kernel ran out of MMIO-bus devices)" \
     "ERR: Use a smaller -smp, or a host kernel with one MMIO-bus device per redistributor (Linux 5.4 or later)."
 expect maxvcpus 1 "~^ERR: $INJ 100 for KVM_CAP_MAX_VCPUS \(kernel: [0-9]+\)\$" \
     "ERR: $Q: -smp 128: at most 100 vCPUs on this host: KVM_CAP_MAX_VCPUS is 100" \
     "ERR: Use -smp 100 or fewer."
 expect maxvcpus-100 0 "$(census 100)"
-expect maxcpus 1 "ERR: $Q: -smp maxcpus=128: at most 100 vCPUs on this host: KVM_CAP_MAX_VCPUS is 100"
+expect maxcpus 1 "ERR: $Q: -smp maxcpus=128: at most 100 vCPUs on this host: KVM_CAP_MAX_VCPUS is 100" \
+    "ERR: Use -smp maxcpus=100 or fewer."
 expect irqline 1 "~^ERR: $INJ EINVAL on KVM_IRQ_LINE(_STATUS)? call 1 and later\$" \
     "~^ERR: $Q: SPI 33: KVM_IRQ_LINE(_STATUS)? \(irq field 0x01000021, level [01]\) failed: Invalid argument\$"
 expect smp513 1 "~^ERR: $Q: Invalid SMP CPUs 513\. The max CPUs supported by machine 'virt-[0-9.]+' is 512\$"
@@ -157,7 +158,7 @@ expect smp0 1 "ERR: $Q: Invalid CPU topology: CPU topology parameters must be gr
 expect maxlt 1 "~^ERR: $Q: Invalid CPU topology: maxcpus must be equal to or greater than smp: .* == maxcpus \(4\) < smp_cpus \(8\)\$"
 expect gicv2 1 "ERR: $Q: KVM does not support GICv2 emulation"
 expect hmredists 1 \
-    "ERR: $Q: -smp 124: at most 123 vCPUs for this machine: highmem-redists=off (or too few physical address bits for the second redistributor region) leaves room for 123 GICv3 redistributors" \
+    "ERR: $Q: -smp 124: at most 123 vCPUs for this machine: highmem-redists=off leaves room for 123 GICv3 redistributors" \
     "ERR: Use -smp 123 or fewer, or highmem-redists=on."
 expect hmredists-123 0 "$(census 123)"
 expect highmem 1 \

@@ -65,9 +65,10 @@ refuse gicv2-9 "-M virt,gic-version=2 -smp 9" \
     "Use -smp 8 or fewer, or gic-version=3."
 starts gicv2-8 "-M virt,gic-version=2 -smp 8"
 refuse gicv2-maxcpus "-M virt,gic-version=2 -smp 4,maxcpus=9" \
-    "$Q: -smp maxcpus=9: at most 8 vCPUs for this machine: GICv2 (gic-version=2) has 8 CPU interfaces"
+    "$Q: -smp maxcpus=9: at most 8 vCPUs for this machine: GICv2 (gic-version=2) has 8 CPU interfaces" \
+    "Use -smp maxcpus=8 or fewer, or gic-version=3."
 refuse highmem-redists-124 "-M virt,gic-version=3,highmem-redists=off -smp 124" \
-    "$Q: -smp 124: at most 123 vCPUs for this machine: highmem-redists=off (or too few physical address bits for the second redistributor region) leaves room for 123 GICv3 redistributors" \
+    "$Q: -smp 124: at most 123 vCPUs for this machine: highmem-redists=off leaves room for 123 GICv3 redistributors" \
     "Use -smp 123 or fewer, or highmem-redists=on."
 starts highmem-redists-123 "-M virt,gic-version=3,highmem-redists=off -smp 123"
 refuse highmem-512 "-M virt,gic-version=3,highmem=off -smp 512" \
