@@ -14,6 +14,7 @@
 #   make submit    an upstream-style series in build/submit (OUT=dir)
 #   make tree-reset  discard edits in build/qemu and re-apply patches/
 #   make bisect-build  build every patch of the series on its own (slow)
+#   make bench     start-up benchmark: fork vs base vs raw-ioctl floor (lab)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -61,6 +62,10 @@ check-lab:
 check-all:
 	scripts/check.sh --all
 
+# Start-up of large KVM guests, fork vs base vs floor, one lab boot; not in check.
+bench: lab
+	scripts/bench.sh
+
 # Every prefix of the series builds (arm64 cross + x86_64 host); not in check.
 bisect-build: tree
 	lab/fetch.sh
@@ -73,4 +78,4 @@ clean:
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all bisect-build clean distclean
+.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all bench bisect-build clean distclean

@@ -5,7 +5,8 @@
 #   build/lab/Image                the trixie arm64 kernel (uncompressed Image)
 #   build/lab/initramfs.cpio.gz    busybox, bash, qemu-system-aarch64 (+ qemu-base),
 #                                  their libraries, efi-virtio.rom, strace,
-#                                  kvm-probe, irqlog.so, kvmfault.so, /init
+#                                  kvm-probe, kvm-floor, irqlog.so, kvmfault.so,
+#                                  ioctlcount.so, /init
 #
 # usage: lab/initramfs.sh [--qemu PATH] [--base PATH] [-o FILE] [--force]
 #   --qemu PATH  the arm64 qemu-system-aarch64 to pack as
@@ -48,7 +49,8 @@ t0=$(date +%s.%N)
 # Up to date when none of the inputs changed (names, sizes, times, the pin).
 inputs() {
     stat -L -c '%n %s %Y' "$qemu" ${base:+"$base"} "$lab"/initramfs.sh "$lab"/init.sh \
-        "$lab"/kvm-probe.c "$lab"/irqlog.c "$lab"/kvmfault.c "$lab"/common.sh
+        "$lab"/kvm-probe.c "$lab"/irqlog.c "$lab"/kvmfault.c "$lab"/kvm-floor.c \
+        "$lab"/ioctlcount.c "$lab"/common.sh
     cat "$pin"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
@@ -103,12 +105,18 @@ install -m 755 "$lab/init.sh" "$root/init"
 # kvm-probe: static, against the sysroot's glibc and uapi headers.
 aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
     -o "$out/kvm-probe" "$lab/kvm-probe.c" || die "kvm-probe did not compile"
+# kvm-floor: the raw-ioctl floor of make bench (see lab/kvm-floor.c).
+aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
+    -o "$out/kvm-floor" "$lab/kvm-floor.c" || die "kvm-floor did not compile"
 # irqlog.so: LD_PRELOAD observer of KVM_IRQ_LINE (see lab/irqlog.c).
 aarch64-linux-gnu-gcc --sysroot="$sysroot" -shared -fPIC -O2 -Wall -Wextra -Werror \
     -o "$out/irqlog.so" "$lab/irqlog.c" -ldl || die "irqlog.so did not compile"
 # kvmfault.so: test-only LD_PRELOAD fault injector (see lab/kvmfault.c).
 aarch64-linux-gnu-gcc --sysroot="$sysroot" -shared -fPIC -O2 -Wall -Wextra -Werror \
     -o "$out/kvmfault.so" "$lab/kvmfault.c" -ldl || die "kvmfault.so did not compile"
+# ioctlcount.so: LD_PRELOAD ioctl counter of make bench (see lab/ioctlcount.c).
+aarch64-linux-gnu-gcc --sysroot="$sysroot" -shared -fPIC -O2 -Wall -Wextra -Werror \
+    -o "$out/ioctlcount.so" "$lab/ioctlcount.c" -ldl || die "ioctlcount.so did not compile"
 
 # Dynamic executables and their libraries.
 declare -A packed=()
@@ -144,11 +152,14 @@ pack_bin "$qemu" /usr/bin/qemu-system-aarch64
 pack_bin "$rt/usr/bin/strace" /usr/bin/strace
 pack_bin "$rt/bin/bash" /bin/bash
 pack_bin "$out/kvm-probe" /usr/bin/kvm-probe
+pack_bin "$out/kvm-floor" /usr/bin/kvm-floor
 mkdir -p "$root/usr/lib"
 cp "$out/irqlog.so" "$root/usr/lib/irqlog.so"
 pack_libs "$root/usr/lib/irqlog.so"
 cp "$out/kvmfault.so" "$root/usr/lib/kvmfault.so"
 pack_libs "$root/usr/lib/kvmfault.so"
+cp "$out/ioctlcount.so" "$root/usr/lib/ioctlcount.so"
+pack_libs "$root/usr/lib/ioctlcount.so"
 # The dynamic loader (PT_INTERP /lib/ld-linux-aarch64.so.1) and libgcc_s,
 # which glibc loads at run time for pthread_cancel and backtraces.
 for so in ld-linux-aarch64.so.1 libgcc_s.so.1; do
