@@ -15,6 +15,7 @@
 #   make tree-reset  discard edits in build/qemu and re-apply patches/
 #   make bisect-build  build every patch of the series on its own (slow)
 #   make bench     start-up benchmark: fork vs base vs raw-ioctl floor (lab)
+#   make profile   where start-up time goes at -smp 512, base and fork (lab)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -66,6 +67,9 @@ check-all:
 bench: lab
 	scripts/bench.sh
 
+profile: lab
+	scripts/profile-startup.sh
+
 # Every prefix of the series builds (arm64 cross + x86_64 host); not in check.
 bisect-build: tree
 	lab/fetch.sh
@@ -78,4 +82,4 @@ clean:
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all bench bisect-build clean distclean
+.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all bench profile bisect-build clean distclean

@@ -14,7 +14,7 @@
 # (skip-sgi=300) must fail the census.
 #
 # Writes one result line per run to $QL_SUBRESULTS when set (make check).
-. "$(dirname "$0")/../system/lib.sh"
+. "$(dirname "$0")/lib.sh"
 payload=$build/guest/census.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
 sizes=${QL_LAB_SIZES:-1 2 255 256 257 512}
@@ -36,14 +36,8 @@ echo "RUN-END neg rc=$?"
 if [ -f /tmp/irq-512 ]; then
     echo "IRQLOG-BEGIN"; sort /tmp/irq-512 | uniq -c; echo "IRQLOG-END"
 fi'
-rc=0
-"$top/lab/run.sh" --timeout "${QL_LAB_TIMEOUT:-2400}" --file "$payload" -- "$cmd" >"$tmp/lab.log" 2>&1 || rc=$?
-cat "$tmp/lab.log"
-[ $rc = 0 ] || fail "the lab run exited $rc"
+lab_run "$payload" "$cmd"
 
-sub() {  # NAME STATUS DETAIL
-    [ -z "${QL_SUBRESULTS:-}" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QL_SUBRESULTS"
-}
 # host seconds of the lab console line "[  12.34] LINE" (LINE: a whole-line regex)
 secs() { sed -n "s/^\[ *\([0-9.]*\)\] $1\$/\1/p" "$tmp/lab.log" | head -1; }
 bad=0

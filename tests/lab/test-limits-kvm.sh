@@ -20,7 +20,7 @@
 #    at -smp 124, highmem=off at -smp 512.
 #
 # Writes one result line per case to $QL_SUBRESULTS when set (make check).
-. "$(dirname "$0")/../system/lib.sh"
+. "$(dirname "$0")/lib.sh"
 payload=$build/guest/census.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
 
@@ -81,14 +81,8 @@ run hmredists "" -M virt,gic-version=3,highmem-redists=off -smp 124 $census
 run hmredists-123 "" -M virt,gic-version=3,highmem-redists=off -smp 123 $census
 run highmem "" -M virt,gic-version=3,highmem=off -smp 512 $census
 '
-rc=0
-"$top/lab/run.sh" --timeout "${QL_LAB_TIMEOUT:-2400}" --file "$payload" -- "$cmd" >"$tmp/lab.log" 2>&1 || rc=$?
-cat "$tmp/lab.log"
-[ $rc = 0 ] || fail "the lab run exited $rc"
+lab_run "$payload" "$cmd"
 
-sub() {  # NAME STATUS DETAIL
-    [ -z "${QL_SUBRESULTS:-}" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QL_SUBRESULTS"
-}
 # The console lines of case NAME, without the host timestamps
 case_out() {
     sed -n "/\] CASE-START $1\$/,/\] CASE-END $1 rc=/p" "$tmp/lab.log" | sed 's/^\[[^]]*\] //'
