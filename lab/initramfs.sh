@@ -5,8 +5,8 @@
 #   build/lab/Image                the trixie arm64 kernel (uncompressed Image)
 #   build/lab/initramfs.cpio.gz    busybox, bash, qemu-system-aarch64 (+ qemu-base),
 #                                  their libraries, efi-virtio.rom, strace,
-#                                  kvm-probe, kvm-floor, irqlog.so, kvmfault.so,
-#                                  ioctlcount.so, /init
+#                                  kvm-probe, kvm-floor, vmstate-cmp, pcsample,
+#                                  irqlog.so, kvmfault.so, ioctlcount.so, /init
 #
 # usage: lab/initramfs.sh [--qemu PATH] [--base PATH] [-o FILE] [--force]
 #   --qemu PATH  the arm64 qemu-system-aarch64 to pack as
@@ -50,7 +50,7 @@ t0=$(date +%s.%N)
 inputs() {
     stat -L -c '%n %s %Y' "$qemu" ${base:+"$base"} "$lab"/initramfs.sh "$lab"/init.sh \
         "$lab"/kvm-probe.c "$lab"/irqlog.c "$lab"/kvmfault.c "$lab"/kvm-floor.c \
-        "$lab"/ioctlcount.c "$lab"/common.sh
+        "$lab"/ioctlcount.c "$lab"/vmstate-cmp.c "$lab"/pcsample.c "$lab"/common.sh
     cat "$pin"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
@@ -108,6 +108,12 @@ aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
 # kvm-floor: the raw-ioctl floor of make bench (see lab/kvm-floor.c).
 aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
     -o "$out/kvm-floor" "$lab/kvm-floor.c" || die "kvm-floor did not compile"
+# vmstate-cmp: compares the vCPU registers of two migration streams.
+aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
+    -o "$out/vmstate-cmp" "$lab/vmstate-cmp.c" || die "vmstate-cmp did not compile"
+# pcsample: sampling profiler (perf_event_open), see lab/pcsample.c.
+aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \
+    -o "$out/pcsample" "$lab/pcsample.c" || die "pcsample did not compile"
 # irqlog.so: LD_PRELOAD observer of KVM_IRQ_LINE (see lab/irqlog.c).
 aarch64-linux-gnu-gcc --sysroot="$sysroot" -shared -fPIC -O2 -Wall -Wextra -Werror \
     -o "$out/irqlog.so" "$lab/irqlog.c" -ldl || die "irqlog.so did not compile"
@@ -153,6 +159,8 @@ pack_bin "$rt/usr/bin/strace" /usr/bin/strace
 pack_bin "$rt/bin/bash" /bin/bash
 pack_bin "$out/kvm-probe" /usr/bin/kvm-probe
 pack_bin "$out/kvm-floor" /usr/bin/kvm-floor
+pack_bin "$out/vmstate-cmp" /usr/bin/vmstate-cmp
+pack_bin "$out/pcsample" /usr/bin/pcsample
 mkdir -p "$root/usr/lib"
 cp "$out/irqlog.so" "$root/usr/lib/irqlog.so"
 pack_libs "$root/usr/lib/irqlog.so"

@@ -16,7 +16,8 @@
 #  4. the build of the three targets
 #  5. a curated list of QEMU's own tests (tests/qemu-tests.txt) via meson
 #  6. our own tests of the built binaries (tests/system/test-*.sh)
-#  7. the nested arm64 KVM lab: cross-build, initramfs, tests/lab/test-*.sh
+#  7. the nested arm64 KVM lab: cross-build of the fork and of the unpatched
+#     base (for A/B tests), initramfs, tests/lab/test-*.sh
 set -uo pipefail
 mode=${1:---core}
 case $mode in
@@ -147,7 +148,8 @@ lab() {
     if ! { run "lab/fetch" "$top/lab/fetch.sh" &&
            run "lab/outer-and-guest" bash -c "'$here/prepare-tree.sh' && '$here/build.sh' && make -C '$top/guest' O='$build/guest'" &&
            run "lab/cross-build" "$top/lab/cross-build.sh" "$build/qemu" &&
-           run "lab/initramfs" "$top/lab/initramfs.sh"; }; then
+           run "lab/cross-build-base" bash -c "{ [ -x '$build/lab/base-src/configure' ] || '$here/fetch-base.sh' '$build/lab/base-src'; } && '$top/lab/cross-build.sh' '$build/lab/base-src' '$build/lab/cross-base'" &&
+           run "lab/initramfs" "$top/lab/initramfs.sh" --base "$build/lab/cross-base/qemu-system-aarch64"; }; then
         skip_tests lab "$top/tests/lab" "not run: a lab prerequisite failed"
         return
     fi
