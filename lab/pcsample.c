@@ -72,6 +72,63 @@ static void add(uint64_t ip)
     }
 }
 
+static int cmp_sym(const void *a, const void *b)
+{
+    const struct sym *x = a, *y = b;
+
+    return x->a < y->a ? -1 : x->a > y->a;
+}
+
+/* Text symbols of an "nm -n" or /proc/kallsyms file, sorted by address */
+static struct sym *load_syms(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "r");
+    struct sym *v = NULL;
+    size_t cap = 0;
+    char ln[512];
+
+    *n = 0;
+    while (f && fgets(ln, sizeof(ln), f)) {
+        unsigned long long a;
+        char t, name[400];
+
+        if (sscanf(ln, "%llx %c %399s", &a, &t, name) == 3 &&
+            (t == 't' || t == 'T')) {
+            if (*n == cap) {
+                cap = cap ? cap * 2 : 65536;
+                v = realloc(v, cap * sizeof(*v));
+            }
+            v[*n].a = a;
+            v[*n].name = strdup(name);
+            (*n)++;
+        }
+    }
+    if (f) {
+        fclose(f);
+    }
+    if (*n) {
+        qsort(v, *n, sizeof(*v), cmp_sym);
+    }
+    return v;
+}
+
+/* The symbol at or below @a, or NULL */
+static const char *find_sym(const struct sym *v, size_t n, uint64_t a)
+{
+    size_t lo = 0, hi = n;
+
+    while (hi - lo > 1) {
+        size_t mid = (lo + hi) / 2;
+
+        if (v[mid].a <= a) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    return n && v[lo].a <= a ? v[lo].name : NULL;
+}
+
 static void count_str(struct str *t, const char *k)
 {
     size_t h = 5381, i;
@@ -97,23 +154,10 @@ static void count_str(struct str *t, const char *k)
 
 static const char *symbolise(uint64_t ip)
 {
-    uint64_t rel;
-    size_t lo = 0, hi = nsyms;
-
-    if (ip < qstart || ip >= qend || !nsyms) {
+    if (ip < qstart || ip >= qend) {
         return NULL;
     }
-    rel = ip - qstart + qoff;
-    while (hi - lo > 1) {
-        size_t mid = (lo + hi) / 2;
-
-        if (syms[mid].a <= rel) {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    return syms[lo].a <= rel ? syms[lo].name : NULL;
+    return find_sym(syms, nsyms, ip - qstart + qoff);
 }
 
 static void chain(const uint64_t *ips, uint64_t nr)
@@ -255,15 +299,6 @@ static int cmp_n(const void *a, const void *b)
     return x->n < y->n ? 1 : x->n > y->n ? -1 : 0;
 }
 
-struct ksym { uint64_t a; char name[128]; };
-
-static int cmp_ksym(const void *a, const void *b)
-{
-    const struct ksym *x = a, *y = b;
-
-    return x->a < y->a ? -1 : x->a > y->a;
-}
-
 int main(int argc, char **argv)
 {
     struct perf_event_attr attr;
@@ -278,30 +313,11 @@ int main(int argc, char **argv)
     int argi = 2;
 
     if (argc > 3 && strcmp(argv[2], "--")) {
-        FILE *f = fopen(argv[2], "r");
-        char ln[512];
-        size_t cap = 0;
-
-        if (!f) {
-            perror(argv[2]);
+        syms = load_syms(argv[2], &nsyms);
+        if (!nsyms) {
+            fprintf(stderr, "pcsample: no text symbols in %s\n", argv[2]);
             return 2;
         }
-        while (fgets(ln, sizeof(ln), f)) {
-            unsigned long long a;
-            char t, name[400];
-
-            if (sscanf(ln, "%llx %c %399s", &a, &t, name) == 3 &&
-                (t == 't' || t == 'T')) {
-                if (nsyms == cap) {
-                    cap = cap ? cap * 2 : 65536;
-                    syms = realloc(syms, cap * sizeof(*syms));
-                }
-                syms[nsyms].a = a;
-                syms[nsyms].name = strdup(name);
-                nsyms++;
-            }
-        }
-        fclose(f);
         argi = 3;
     }
     if (argc < argi + 2 || strcmp(argv[argi], "--")) {
@@ -421,10 +437,8 @@ int main(int argc, char **argv)
     {
         /* compact, sort by count */
         struct pc *v = malloc(npcs * sizeof(*v));
-        struct ksym *ks = NULL;
-        size_t nks = 0, cap = 0, k = 0;
-        FILE *f = fopen("/proc/kallsyms", "r");
-        char ln[256];
+        size_t nks, k = 0;
+        struct sym *ks = load_syms("/proc/kallsyms", &nks);
 
         for (j = 0; j < MAXPC; j++) {
             if (pcs[j].n) {
@@ -432,42 +446,11 @@ int main(int argc, char **argv)
             }
         }
         qsort(v, k, sizeof(*v), cmp_n);
-        while (f && fgets(ln, sizeof(ln), f)) {
-            unsigned long long a;
-            char t, name[128];
-
-            if (sscanf(ln, "%llx %c %127s", &a, &t, name) == 3 &&
-                (t == 't' || t == 'T')) {
-                if (nks == cap) {
-                    cap = cap ? cap * 2 : 65536;
-                    ks = realloc(ks, cap * sizeof(*ks));
-                }
-                ks[nks].a = a;
-                snprintf(ks[nks].name, sizeof(ks[nks].name), "%s", name);
-                nks++;
-            }
-        }
-        if (f) {
-            fclose(f);
-        }
-        qsort(ks, nks, sizeof(*ks), cmp_ksym);
         for (j = 0; j < k; j++) {
             if (v[j].ip >> 63) {
-                size_t lo = 0, hi = nks;
-                const char *name = "?";
+                const char *name = find_sym(ks, nks, v[j].ip);
 
-                while (hi - lo > 1) {
-                    size_t mid = (lo + hi) / 2;
-
-                    if (ks[mid].a <= v[j].ip) {
-                        lo = mid;
-                    } else {
-                        hi = mid;
-                    }
-                }
-                if (nks && ks[lo].a <= v[j].ip) {
-                    name = ks[lo].name;
-                }
+                name = name ? name : "?";
                 fprintf(out, "K %lu %s\n", v[j].n, name);
             } else {
                 fprintf(out, "U %lu %llx\n", v[j].n,
