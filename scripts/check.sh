@@ -130,7 +130,7 @@ PY
             fi
 
             echo "== system tests of the built binaries"
-            run "guest-payloads" make -C "$top/guest" O="$build/guest"
+            run "guest-payloads" bash -c "make -C '$top/guest' O='$build/guest' && make -C '$top/guest/x86' O='$build/guest/x86'"
             for t in "$top"/tests/system/test-*.sh; do
                 [ -e "$t" ] || continue
                 run "system/$(basename "$t" .sh)" bash "$t"
