@@ -780,8 +780,15 @@ static void case_features(void)
 {
     u32 a, b, c, d;
 
+    /*
+     * No LBR virtualization under TCG, and no branch records either:
+     * DEBUGCTL.LBR (bit 0) does not stick, so a guest sees LBR is absent.
+     */
     begin("lbrv");
     expect("cpuid-lbrv", f_lbrv, 0);
+    wrmsr(0x1d9, 1);
+    expect("debugctl-lbr", rdmsr(0x1d9) & 1, 0);
+    wrmsr(0x1d9, 0);
     end();
 
     /*
