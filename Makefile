@@ -16,6 +16,7 @@
 #   make bisect-build  build every patch of the series on its own (slow)
 #   make bench     start-up benchmark: fork vs base vs raw-ioctl floor (lab)
 #   make profile   where start-up time goes at -smp 512, base and fork (lab)
+#   make lab-x86   boot the nested x86 (SVM) lab once (tests: check-lab)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -71,16 +72,23 @@ bench: lab
 profile: lab
 	scripts/profile-startup.sh
 
+# The nested x86 (SVM) lab: boot it and run the fork's x86 QEMU under KVM
+# inside (tests/lab-x86/ runs it in check-lab).  OUTER_QEMU= picks the outer
+# binary, e.g. build/base-x86/qemu-system-x86_64 from lab/x86/build-base.sh.
+lab-x86: build
+	lab/x86/initramfs.sh
+	lab/x86/run.sh
+
 # Every prefix of the series builds (arm64 cross + x86_64 host); not in check.
 bisect-build: tree
 	lab/fetch.sh
 	scripts/bisect-build.sh
 
 clean:
-	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check $(QL_BUILD)/lab $(QL_BUILD)/bisect
+	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check $(QL_BUILD)/lab $(QL_BUILD)/bisect $(QL_BUILD)/lab-x86 $(QL_BUILD)/base-x86
 
 # Keeps build/qemu (it may hold your un-exported work: run make export first).
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest lab export submit demo check check-lab check-all bench profile bisect-build clean distclean
+.PHONY: all setup tree tree-reset build guest lab lab-x86 export submit demo check check-lab check-all bench profile bisect-build clean distclean

@@ -17,7 +17,8 @@
 #  5. a curated list of QEMU's own tests (tests/qemu-tests.txt) via meson
 #  6. our own tests of the built binaries (tests/system/test-*.sh)
 #  7. the nested arm64 KVM lab: cross-build of the fork and of the unpatched
-#     base (for A/B tests), initramfs, tests/lab/test-*.sh
+#     base (for A/B tests), initramfs, tests/lab/test-*.sh; then the nested
+#     x86 (SVM) lab: amd64 kernel with kvm_amd, tests/lab-x86/test-*.sh
 set -uo pipefail
 mode=${1:---core}
 case $mode in
@@ -159,8 +160,24 @@ lab() {
     done
 }
 
+# The nested x86 lab: an amd64 Linux with kvm_amd on the fork's TCG SVM,
+# running the fork's own qemu-system-x86_64 -accel kvm inside (issue 6).
+lab_x86() {
+    echo "== nested x86 (SVM) lab"
+    if ! { run "lab-x86/fetch" "$top/lab/x86/fetch.sh" &&
+           run "lab-x86/outer" bash -c "'$here/prepare-tree.sh' && '$here/build.sh'" &&
+           run "lab-x86/initramfs" "$top/lab/x86/initramfs.sh"; }; then
+        skip_tests lab-x86 "$top/tests/lab-x86" "not run: a lab prerequisite failed"
+        return
+    fi
+    for t in "$top"/tests/lab-x86/test-*.sh; do
+        [ -e "$t" ] || continue
+        run "lab-x86/$(basename "$t" .sh)" bash "$t"
+    done
+}
+
 [ "$mode" = --lab ] || core
-[ "$mode" = --core ] || lab
+[ "$mode" = --core ] || { lab; lab_x86; }
 
 pass=$(awk -F'\t' '$2 == "PASS"' "$results" | wc -l)
 fail=$(awk -F'\t' '$2 == "FAIL"' "$results" | wc -l)
