@@ -193,6 +193,12 @@ G(l2_skinit_n)	vmmcall
 G(l2_pae32)
 G(l2_pae32_i)	vmmcall
 G(l2_pae32_n)	jmp l2_pae32
+G(l2_pae32_reload)
+	movl %cr3, %eax
+	movl %eax, %cr3
+	movl l2_pae32_reload, %eax
+G(l2_pae32_reload_i)	vmmcall
+G(l2_pae32_reload_n)	jmp l2_pae32_reload
 	.code64
 
 	.section .note.GNU-stack, "", @progbits

@@ -35,7 +35,7 @@ L2SYM(l2_rdmsr802); L2SYM(l2_int3); L2SYM(l2_vmmcall); L2SYM(l2_rdcr0);
 L2SYM(l2_rdcr3); L2SYM(l2_wrcr0); L2SYM(l2_wrcr3); L2SYM(l2_lmsw_mp);
 L2SYM(l2_lmsw_same); L2SYM(l2_cr0_cd); L2SYM(l2_clts); L2SYM(l2_vmsave);
 L2SYM(l2_vmload); L2SYM(l2_npt_read); L2SYM(l2_npt_write); L2SYM(l2_skinit);
-L2SYM(l2_pae32);
+L2SYM(l2_pae32); L2SYM(l2_pae32_reload);
 extern char l2_msr_rt[], l2_msr_rt_n[], l2_cr0_mpts[], l2_cr0_mpts_n[];
 extern char l2_spin[], l2_spin_n[];
 
@@ -496,6 +496,29 @@ static void case_int3(void)
     expect("l2-vector", l2_evt_count ? l2_evt_vec : ~0ull, 3);
     expect("l2-frame-rip", l2_evt_rip, A(l2_int3_n));
     end();
+    /*
+     * Re-injection of an INT3 whose delivery was intercepted, as Linux KVM
+     * does it: save-area RIP still at the INT3, EVENTINJ #BP as an
+     * exception (type 3) or as a software interrupt (type 4), next_rip
+     * after it.  With NRIP save the CPU pushes next_rip as the return
+     * address; without it, the save-area RIP (and the field is ignored).
+     */
+    for (u32 type = 3; type <= 4; type++) {
+        begin(type == 3 ? "inject-int3-exception" : "inject-int3-soft");
+        vmcb_init(l2_int3, 0);
+        W64(S_RIP) = A(l2_int3_i);
+        W32(C_EVENTINJ) = 0x80000000u | type << 8 | 3;
+        W64(C_EXITCODE) = 0x5a5a;
+        W64(C_NRIP) = A(l2_int3_n);
+        svm_run(A(vmcb), 0);
+        expect("exitcode", W64(C_EXITCODE), EXIT_VMMCALL);
+        expect("l2-vector", l2_evt_count ? l2_evt_vec : ~0ull, 3);
+        expect("l2-frame-rip", l2_evt_rip,
+               f_nrips ? A(l2_int3_n) : A(l2_int3_i));
+        expect("nrip", W64(C_NRIP),
+               f_nrips ? A(l2_trap_vmmcall) + 3 : A(l2_int3_n));
+        end();
+    }
 }
 
 static void case_cr(void)
@@ -620,6 +643,24 @@ static void case_vmrun_checks(void)
     pae_guest(A(pd_low) | 1);
     run(0);
     expect_exit(EXIT_VMMCALL, l2_pae32_i, A(l2_pae32_n));
+    end();
+
+    /*
+     * The same PDPT again, as the first run left it (a walk may have set
+     * bit 5, the accessed bit of the other levels), and a guest that
+     * reloads CR3 and walks again: neither may fault.
+     */
+    begin("vmrun-pae-again");
+    pae_guest(pae_pdpt[0]);
+    run(0);
+    expect_exit(EXIT_VMMCALL, l2_pae32_i, A(l2_pae32_n));
+    end();
+
+    begin("pae-cr3-reload");
+    pae_guest(pae_pdpt[0]);
+    W64(S_RIP) = A(l2_pae32_reload);
+    run(0);
+    expect_exit(EXIT_VMMCALL, l2_pae32_reload_i, A(l2_pae32_reload_n));
     end();
 
     begin("vmrun-bad-pae-pdpte");
