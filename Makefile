@@ -17,6 +17,7 @@
 #   make bench     start-up benchmark: fork vs base vs raw-ioctl floor (lab)
 #   make profile   where start-up time goes at -smp 512, base and fork (lab)
 #   make lab-x86   boot the nested x86 (SVM) lab once (tests: check-lab)
+#   make lab-x86-linux  the same with a Linux guest inside the lab (not in check)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -79,16 +80,21 @@ lab-x86: build
 	lab/x86/initramfs.sh
 	lab/x86/run.sh
 
+# The same with a Linux guest inside the lab's KVM (25-40 s; not in check).
+lab-x86-linux: build
+	lab/x86/fetch.sh
+	lab/x86/l2-linux.sh
+
 # Every prefix of the series builds (arm64 cross + x86_64 host); not in check.
 bisect-build: tree
 	lab/fetch.sh
 	scripts/bisect-build.sh
 
 clean:
-	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check $(QL_BUILD)/lab $(QL_BUILD)/bisect $(QL_BUILD)/lab-x86 $(QL_BUILD)/base-x86
+	rm -rf $(QL_BUILD)/host $(QL_BUILD)/bin $(QL_BUILD)/guest $(QL_BUILD)/check $(QL_BUILD)/lab $(QL_BUILD)/bisect $(QL_BUILD)/lab-x86 $(QL_BUILD)/lab-x86-linux $(QL_BUILD)/base-x86
 
 # Keeps build/qemu (it may hold your un-exported work: run make export first).
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest lab lab-x86 export submit demo check check-lab check-all bench profile bisect-build clean distclean
+.PHONY: all setup tree tree-reset build guest lab lab-x86 lab-x86-linux export submit demo check check-lab check-all bench profile bisect-build clean distclean
