@@ -23,9 +23,12 @@
 set -euo pipefail
 # shellcheck source=lab/common.sh
 . "$(dirname "$0")/common.sh"
+fetch_cmd=lab/fetch.sh
+all_arch=arm64
+# shellcheck source=lab/fetch-lib.sh
+. "$lab/fetch-lib.sh"
 
 debs=$cache/debs
-aptopts=(-o APT::Sandbox::User=root -q)
 
 # Kernel: the newest trixie arm64 unsigned 6.12 image unless QL_LAB_KERNEL
 # names one.  The sysroot (used with gcc --sysroot, so the host needs no
@@ -42,62 +45,6 @@ sysroot_roots="libc6-dev linux-libc-dev libglib2.0-dev libpixman-1-dev libfdt-de
 runtime_pkgs="bash strace"
 data_pkgs="ipxe-qemu"
 sysroot_skip='^(libc-dev-bin|libcrypt.*|libnsl.*|libglib2\.0-bin|libglib2\.0-dev-bin|libglib2\.0-data)$'
-
-# apt_update SUITE ARCH: sets $conf to the private configuration, running
-# apt-get update for it once per run (not in a subshell: call it directly).
-declare -A updated=()
-conf=
-apt_update() {
-    conf=$(apt_conf "$1" "$2")
-    if [ -z "${updated[$1-$2]:-}" ]; then
-        note "apt-get update ($1 $2, private configuration)"
-        APT_CONFIG=$conf apt-get "${aptopts[@]}" update >"$out/apt/$1-$2.update.log" 2>&1 ||
-            die "apt-get update for $1 $2 failed (see $out/apt/$1-$2.update.log)"
-        updated[$1-$2]=1
-    fi
-}
-
-# Architecture "all" packages come through the arm64 configuration.
-cfg_arch() { [ "$1" = all ] && echo arm64 || echo "$1"; }
-
-# download SUITE ARCH PACKAGE VERSION: sets $got_file to the downloaded path
-got_file=
-download() {
-    local suite=$1 arch=$2 pkg=$3 ver=$4 tmp f
-    apt_update "$suite" "$(cfg_arch "$arch")"
-    tmp=$(mktemp -d "$debs/.dl.XXXXXX")
-    if ! (cd "$tmp" && APT_CONFIG=$conf apt-get "${aptopts[@]}" download "$pkg=$ver") >"$tmp.log" 2>&1; then
-        rm -rf "$tmp"
-        die "cannot download $pkg=$ver ($suite $arch): $(grep -m1 -E '^E:' "$tmp.log" || tail -1 "$tmp.log"); if the archive dropped it, run lab/fetch.sh --update-pin"
-    fi
-    rm -f "$tmp.log"
-    f=$(ls "$tmp"/*.deb)
-    mv "$f" "$debs/"
-    rmdir "$tmp"
-    got_file=$debs/$(basename "$f")
-}
-
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-
-fetch_all() {
-    local role suite arch pkg ver sum file got n=0 hit=0
-    mkdir -p "$debs" "$out/apt"
-    while read -r role suite arch pkg ver sum file; do
-        n=$((n + 1))
-        if [ -f "$debs/$file" ]; then
-            hit=$((hit + 1))
-        else
-            download "$suite" "$arch" "$pkg" "$ver"
-            [ -f "$debs/$file" ] || die "$pkg=$ver downloaded under another name than $file"
-        fi
-        got=$(sha "$debs/$file")
-        if [ "$got" != "$sum" ]; then
-            mv -f "$debs/$file" "$debs/$file.bad"
-            die "$file: SHA-256 $got does not match the pin's $sum (moved aside to $debs/$file.bad)"
-        fi
-    done < <(pin_entries)
-    note "$n pinned .debs verified in $debs ($hit were cached)"
-}
 
 # closure PACKAGE...: the packages and their library dependencies (lib*,
 # zlib1g*, less $sysroot_skip), one name a line.
@@ -119,13 +66,8 @@ closure() {
     printf '%s\n' "${!seen[@]}" | sort -u
 }
 
-candidate() {  # CONF PACKAGE -> version
-    APT_CONFIG=$1 apt-cache show --no-all-versions "$2" 2>/dev/null |
-        awk '$1 == "Version:" { print $2; exit }'
-}
-
 update_pin() {
-    local kernel pkg ver f new entries=() role suite arch
+    local kernel pkg new entries=() role suite arch e
     mkdir -p "$debs" "$out/apt"
     apt_update trixie arm64
     kernel=${QL_LAB_KERNEL:-$(APT_CONFIG=$conf apt-cache pkgnames linux-image-6.12 |
@@ -162,33 +104,11 @@ update_pin() {
     } >"$new"
     for e in "${entries[@]}"; do
         read -r role suite arch pkg <<<"$e"
-        apt_update "$suite" "$(cfg_arch "$arch")"
-        ver=$(candidate "$conf" "$pkg")
-        [ -n "$ver" ] || die "$pkg not found in $suite $arch"
-        f=
-        for x in "$debs/${pkg}_"*"_$arch.deb"; do
-            [ -f "$x" ] && [ "$(dpkg-deb -f "$x" Package)" = "$pkg" ] &&
-                [ "$(dpkg-deb -f "$x" Version)" = "$ver" ] && { f=$x; break; }
-        done
-        if [ -z "$f" ]; then download "$suite" "$arch" "$pkg" "$ver"; f=$got_file; fi
-        echo "$role $suite $arch $pkg $ver $(sha "$f") $(basename "$f")" >>"$new"
-        note "pinned $pkg $ver ($suite $arch)"
+        pin_line "$role" "$suite" "$arch" "$pkg" >>"$new"
     done
     mv "$new" "$pin"
     chmod 644 "$pin"
     note "wrote $pin ($(pin_entries | wc -l) packages)"
-}
-
-extract() {  # ROLE DIR
-    local role=$1 dir=$2 file n=0
-    fetch_all
-    mkdir -p "$dir"
-    while read -r _ _ _ _ _ _ file; do
-        dpkg -x "$debs/$file" "$dir"
-        n=$((n + 1))
-    done < <(pin_entries "$role")
-    [ $n -gt 0 ] || die "no '$role' packages in $pin"
-    note "extracted $n '$role' packages into $dir"
 }
 
 need_tools apt-get dpkg-deb sha256sum

@@ -26,69 +26,21 @@
 set -euo pipefail
 # shellcheck source=lab/x86/common.sh
 . "$(dirname "$0")/common.sh"
+fetch_cmd=lab/x86/fetch.sh
+all_arch=amd64
+# shellcheck source=lab/fetch-lib.sh
+. "$lab/fetch-lib.sh"
 
 debs=$cache/debs
-aptopts=(-o APT::Sandbox::User=root -q)
 kernel_re='^linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned$'
 initrd_pkgs="busybox-static"
 suite=trixie
 arch=amd64
 
-conf=
-updated=
-apt_update() {
-    conf=$(apt_conf "$suite" "$arch")
-    if [ -z "$updated" ]; then
-        note "apt-get update ($suite $arch, private configuration)"
-        APT_CONFIG=$conf apt-get "${aptopts[@]}" update >"$out/apt/$suite-$arch.update.log" 2>&1 ||
-            die "apt-get update for $suite $arch failed (see $out/apt/$suite-$arch.update.log)"
-        updated=1
-    fi
-}
-
-got_file=
-download() {  # PACKAGE VERSION: sets $got_file
-    local pkg=$1 ver=$2 tmp f
-    apt_update
-    tmp=$(mktemp -d "$debs/.dl.XXXXXX")
-    if ! (cd "$tmp" && APT_CONFIG=$conf apt-get "${aptopts[@]}" download "$pkg=$ver") >"$tmp.log" 2>&1; then
-        rm -rf "$tmp"
-        die "cannot download $pkg=$ver ($suite $arch): $(grep -m1 -E '^E:' "$tmp.log" || tail -1 "$tmp.log"); if the archive dropped it, run lab/x86/fetch.sh --update-pin"
-    fi
-    rm -f "$tmp.log"
-    f=$(ls "$tmp"/*.deb)
-    mv "$f" "$debs/"
-    rmdir "$tmp"
-    got_file=$debs/$(basename "$f")
-}
-
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-
-fetch_all() {
-    local role pkg ver sum file got n=0 hit=0
-    mkdir -p "$debs" "$out/apt"
-    while read -r role _ _ pkg ver sum file; do
-        n=$((n + 1))
-        if [ -f "$debs/$file" ]; then
-            hit=$((hit + 1))
-        else
-            download "$pkg" "$ver"
-            [ -f "$debs/$file" ] || die "$pkg=$ver downloaded under another name than $file"
-        fi
-        got=$(sha "$debs/$file")
-        if [ "$got" != "$sum" ]; then
-            mv -f "$debs/$file" "$debs/$file.bad"
-            die "$file: SHA-256 $got does not match the pin's $sum (moved aside to $debs/$file.bad)"
-        fi
-    done < <(pin_entries)
-    [ $n -gt 0 ] || die "$pin has no entries (lab/x86/fetch.sh --update-pin)"
-    note "$n pinned .debs verified in $debs ($hit were cached)"
-}
-
 update_pin() {
-    local kernel pkg ver f x new e role
+    local kernel pkg new e role
     mkdir -p "$debs" "$out/apt"
-    apt_update
+    apt_update "$suite" "$arch"
     kernel=${QL_LAB_KERNEL:-$(APT_CONFIG=$conf apt-cache pkgnames linux-image-6.12 |
                               { grep -E "$kernel_re" || true; } | sort -V | tail -1)}
     [ -n "$kernel" ] || die "no linux-image-6.12.*+deb13-amd64-unsigned in $suite"
@@ -105,33 +57,11 @@ update_pin() {
     } >"$new"
     for e in "kernel:$kernel" $(for p in $initrd_pkgs; do echo "initrd:$p"; done); do
         role=${e%%:*} pkg=${e#*:}
-        ver=$(APT_CONFIG=$conf apt-cache show --no-all-versions "$pkg" 2>/dev/null |
-              awk '$1 == "Version:" { print $2; exit }')
-        [ -n "$ver" ] || die "$pkg not found in $suite $arch"
-        f=
-        for x in "$debs/${pkg}_"*"_$arch.deb"; do
-            [ -f "$x" ] && [ "$(dpkg-deb -f "$x" Package)" = "$pkg" ] &&
-                [ "$(dpkg-deb -f "$x" Version)" = "$ver" ] && { f=$x; break; }
-        done
-        if [ -z "$f" ]; then download "$pkg" "$ver"; f=$got_file; fi
-        echo "$role $suite $arch $pkg $ver $(sha "$f") $(basename "$f")" >>"$new"
-        note "pinned $pkg $ver ($suite $arch)"
+        pin_line "$role" "$suite" "$arch" "$pkg" >>"$new"
     done
     mv "$new" "$pin"
     chmod 644 "$pin"
     note "wrote $pin ($(pin_entries | wc -l) packages)"
-}
-
-extract() {  # ROLE DIR
-    local role=$1 dir=$2 file n=0
-    fetch_all
-    mkdir -p "$dir"
-    while read -r _ _ _ _ _ _ file; do
-        dpkg -x "$debs/$file" "$dir"
-        n=$((n + 1))
-    done < <(pin_entries "$role")
-    [ $n -gt 0 ] || die "no '$role' packages in $pin"
-    note "extracted $n '$role' packages into $dir"
 }
 
 # The kernel and the modules kvm-amd needs, into $out (see the header).
