@@ -65,3 +65,48 @@ sysroot_libdirs() {
 usage() {
     awk 'NR > 2 && /^#/ { sub(/^# ?/, ""); print; next } NR > 2 { exit }' "$0"
 }
+
+# lab_pack_run RUN INITRAMFS SCRIPT CMD [FILE...]: $RUN/initrd is INITRAMFS
+# with a cpio appended that holds /lab/cmd.sh (a copy of SCRIPT, or else
+# CMD) and /lab/files/ (the FILEs by name, through symbolic links that
+# cpio -L follows).  Used by lab/run.sh and lab/x86/run.sh.
+lab_pack_run() {
+    local run=$1 initramfs=$2 script=$3 cmd=$4 f b
+    local -A seen=()
+    shift 4
+    mkdir -p "$run/root/lab/files"
+    if [ -n "$script" ]; then
+        cp "$script" "$run/root/lab/cmd.sh"
+    elif [ -n "$cmd" ]; then
+        printf '%s\n' "$cmd" >"$run/root/lab/cmd.sh"
+    fi
+    for f in "$@"; do
+        [ -f "$f" ] || die "--file $f: no such file"
+        b=$(basename "$f")
+        [ -z "${seen[$b]:-}" ] || die "--file $f: a file named $b is already given"
+        seen[$b]=1
+        ln -s "$(realpath "$f")" "$run/root/lab/files/$b"
+    done
+    cp "$initramfs" "$run/initrd"
+    (cd "$run/root" && find lab | LC_ALL=C sort | cpio -o -L -H newc -R 0:0 --quiet) >>"$run/initrd" ||
+        die "cannot write the run's cpio archive"
+}
+
+# lab_stamp MARKER: copy the console from stdin to stdout with the host-side
+# elapsed time since $start (microseconds) in front of every line, append
+# the plain line to $log, and set t_init to that time at the first line
+# that contains MARKER.
+# shellcheck disable=SC2154  # start, log: the caller's
+lab_stamp() {
+    local marker=$1 line now d
+    while IFS= read -r line || [ -n "$line" ]; do
+        line=${line%$'\r'}
+        now=${EPOCHREALTIME/./}
+        d=$((now - start))
+        printf '[%4d.%02d] %s\n' $((d / 1000000)) $((d % 1000000 / 10000)) "$line"
+        printf '%s\n' "$line" >>"$log"
+        if [ -z "$t_init" ] && [[ $line == *"$marker"* ]]; then
+            t_init=$(printf '%d.%02d' $((d / 1000000)) $((d % 1000000 / 10000)))
+        fi
+    done
+}

@@ -62,44 +62,13 @@ run=$(mktemp -d "$out/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 # The run's own cpio, appended to the initramfs: /lab/cmd.sh and the files
 # (symbolic links here, followed by cpio -L).
-mkdir -p "$run/root/lab/files"
-if [ -n "$script" ]; then
-    cp "$script" "$run/root/lab/cmd.sh"
-else
-    printf '%s\n' "$cmd" >"$run/root/lab/cmd.sh"
-fi
-declare -A seen=()
-for f in ${files[@]+"${files[@]}"}; do
-    [ -f "$f" ] || die "--file $f: no such file"
-    b=$(basename "$f")
-    [ -z "${seen[$b]:-}" ] || die "--file $f: a file named $b is already given"
-    seen[$b]=1
-    ln -s "$(realpath "$f")" "$run/root/lab/files/$b"
-done
-cp "$initramfs" "$run/initrd"
-(cd "$run/root" && find lab | LC_ALL=C sort | cpio -o -L -H newc -R 0:0 --quiet) >>"$run/initrd" ||
-    die "cannot write the run's cpio archive"
+lab_pack_run "$run" "$initramfs" "$script" "$cmd" ${files[@]+"${files[@]}"}
 
 # This run's console (parsed below), copied to last-run.log at the end.
 log=$run/console.log
 : >"$log"
 start=${EPOCHREALTIME/./}
 t_init=
-# Host-side elapsed time in front of every console line.
-stamp() {
-    local line now d
-    while IFS= read -r line || [ -n "$line" ]; do
-        line=${line%$'\r'}
-        now=${EPOCHREALTIME/./}
-        d=$((now - start))
-        printf '[%4d.%02d] %s\n' $((d / 1000000)) $((d % 1000000 / 10000)) "$line"
-        printf '%s\n' "$line" >>"$log"
-        if [ -z "$t_init" ] && [[ $line == "lab: /init up"* ]]; then
-            t_init=$(printf '%d.%02d' $((d / 1000000)) $((d % 1000000 / 10000)))
-        fi
-    done
-}
-
 # shellcheck disable=SC2054,SC2206  # QL_LAB_QEMU_EXTRA: options split at spaces
 qemu_cmd=("$outer" -machine virt,virtualization=on,gic-version=3
           -cpu "${QL_LAB_CPU:-max,pauth-impdef=on}" -smp "${QL_LAB_SMP:-2}"
@@ -110,7 +79,7 @@ qemu_cmd=("$outer" -machine virt,virtualization=on,gic-version=3
 note "booting the lab (outer $outer, time-out ${timeout_s} s)"
 shopt -s lastpipe
 set +e
-timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1 | stamp
+timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1 | lab_stamp "lab: /init up"
 qrc=${PIPESTATUS[0]}
 set -e
 end=${EPOCHREALTIME/./}

@@ -68,23 +68,7 @@ run=$(mktemp -d "$out/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 initrd=$initramfs
 if [ -n "$cmd$script" ] || [ ${#files[@]} -gt 0 ]; then
-    mkdir -p "$run/root/lab/files"
-    if [ -n "$script" ]; then
-        cp "$script" "$run/root/lab/cmd.sh"
-    elif [ -n "$cmd" ]; then
-        printf '%s\n' "$cmd" >"$run/root/lab/cmd.sh"
-    fi
-    declare -A seen=()
-    for f in ${files[@]+"${files[@]}"}; do
-        [ -f "$f" ] || die "--file $f: no such file"
-        b=$(basename "$f")
-        [ -z "${seen[$b]:-}" ] || die "--file $f: a file named $b is already given"
-        seen[$b]=1
-        ln -s "$(realpath "$f")" "$run/root/lab/files/$b"
-    done
-    cp "$initramfs" "$run/initrd"
-    (cd "$run/root" && find lab | LC_ALL=C sort | cpio -o -L -H newc -R 0:0 --quiet) >>"$run/initrd" ||
-        die "cannot write the run's cpio archive"
+    lab_pack_run "$run" "$initramfs" "$script" "$cmd" ${files[@]+"${files[@]}"}
     initrd=$run/initrd
 fi
 
@@ -92,20 +76,6 @@ log=$run/console.log
 : >"$log"
 start=${EPOCHREALTIME/./}
 t_init=
-stamp() {
-    local line now d
-    while IFS= read -r line || [ -n "$line" ]; do
-        line=${line%$'\r'}
-        now=${EPOCHREALTIME/./}
-        d=$((now - start))
-        printf '[%4d.%02d] %s\n' $((d / 1000000)) $((d % 1000000 / 10000)) "$line"
-        printf '%s\n' "$line" >>"$log"
-        if [ -z "$t_init" ] && [[ $line == *"lab-x86: /init up"* ]]; then
-            t_init=$(printf '%d.%02d' $((d / 1000000)) $((d % 1000000 / 10000)))
-        fi
-    done
-}
-
 # shellcheck disable=SC2206  # QL_LAB_X86_EXTRA: options split at spaces
 qemu_cmd=("$outer" -accel tcg -cpu "${QL_LAB_X86_CPU:-max}" -smp "${QL_LAB_X86_SMP:-2}"
           -m "${QL_LAB_X86_MEM:-2G}" -nographic -no-reboot -nic none
@@ -115,7 +85,7 @@ qemu_cmd=("$outer" -accel tcg -cpu "${QL_LAB_X86_CPU:-max}" -smp "${QL_LAB_X86_S
 note "booting the lab (outer $outer, time-out ${timeout_s} s)"
 shopt -s lastpipe
 set +e
-timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1 | stamp
+timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1 | lab_stamp "lab-x86: /init up"
 qrc=${PIPESTATUS[0]}
 set -e
 end=${EPOCHREALTIME/./}
