@@ -3,12 +3,22 @@
 #
 # Configure (once, or when the options change) and build the applied tree
 # build/qemu in build/host, then link the binaries to build/bin.
+#
+# QL_TREE and QL_BDIR build another source tree in another directory with
+# the same options (lab/x86/build-base.sh: the unpatched base for A/B
+# tests); such a build keeps its logs beside QL_BDIR and is not linked
+# into build/bin.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 build=${QL_BUILD:-$top/build}
-tree=$build/qemu
-bdir=$build/host
+tree=${QL_TREE:-$build/qemu}
+bdir=${QL_BDIR:-$build/host}
+if [ -n "${QL_BDIR:-}" ]; then
+    conflog=$bdir.configure.log buildlog=$bdir.build.log
+else
+    conflog=$build/configure.log buildlog=$build/build.log
+fi
 targets=${QL_TARGETS:-aarch64-softmmu,x86_64-softmmu,ppc64-softmmu}
 jobs=${QL_JOBS:-$(nproc)}
 
@@ -37,9 +47,9 @@ if [ ! -f "$bdir/build.ninja" ] || [ "$(cat "$bdir/.ql-configure" 2>/dev/null)" 
     rm -rf "$bdir"
     mkdir -p "$bdir"
     echo "build: configuring in $bdir"
-    (cd "$bdir" && "$tree/configure" "${opts[@]}") >"$build/configure.log" 2>&1 || {
-        tail -20 "$build/configure.log" >&2
-        die "configure failed (full log: $build/configure.log)"
+    (cd "$bdir" && "$tree/configure" "${opts[@]}") >"$conflog" 2>&1 || {
+        tail -20 "$conflog" >&2
+        die "configure failed (full log: $conflog)"
     }
     echo "$want" >"$bdir/.ql-configure"
 fi
@@ -51,9 +61,9 @@ for t in ${targets//,/ }; do
 done
 echo "build: ninja -j$jobs ${bins[*]} qemu-img ${QL_NINJA_EXTRA:-} in $bdir"
 # shellcheck disable=SC2086
-ninja -C "$bdir" -j"$jobs" "${bins[@]}" qemu-img ${QL_NINJA_EXTRA:-} >"$build/build.log" 2>&1 || {
-    grep -E 'error|FAILED' "$build/build.log" | head -20 >&2
-    die "build failed (full log: $build/build.log)"
+ninja -C "$bdir" -j"$jobs" "${bins[@]}" qemu-img ${QL_NINJA_EXTRA:-} >"$buildlog" 2>&1 || {
+    grep -E 'error|FAILED' "$buildlog" | head -20 >&2
+    die "build failed (full log: $buildlog)"
 }
 # A binary run from the build directory looks up every data and firmware
 # directory inside $bdir/qemu-bundle (QEMU's mirror of the install tree):
@@ -72,6 +82,10 @@ mkdir -p "$datadir"
 for f in "$tree"/pc-bios/*.bin; do
     [ -f "$f" ] && ln -sfn "$f" "$datadir/$(basename "$f")"
 done
+if [ -n "${QL_BDIR:-}" ]; then
+    echo "build: binaries in $bdir: ${bins[*]} qemu-img"
+    exit 0
+fi
 mkdir -p "$build/bin"
 for b in "${bins[@]}" qemu-img; do
     [ -x "$bdir/$b" ] || die "$b was not built"
