@@ -110,3 +110,26 @@ lab_stamp() {
         fi
     done
 }
+
+# lab_cpio ROOT OUT [gzip]: the newc archive of ROOT in OUT (gzip-compressed
+# with a third argument), with /dev/console, which must exist before
+# devtmpfs is mounted (mknod, under fakeroot when not root), padded with
+# zeros to 512 bytes so that run.sh can append a second cpio (the kernel
+# skips zeros between archives).
+lab_cpio() {
+    local root=$1 img=$2 z=${3:-} size pad
+    # shellcheck disable=SC2016  # expanded by the inner bash
+    local body='mknod -m 600 "$1/dev/console" c 5 1 &&
+        { cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet; } |
+        if [ -n "$3" ]; then gzip -6; else cat; fi >"$2"'
+    if [ "$(id -u)" = 0 ]; then
+        bash -c "set -o pipefail; $body" _ "$root" "$img.tmp" "$z"
+    else
+        need_tools fakeroot
+        fakeroot bash -c "set -o pipefail; $body" _ "$root" "$img.tmp" "$z"
+    fi || die "cannot write $img"
+    size=$(stat -c %s "$img.tmp")
+    pad=$(( (512 - size % 512) % 512 ))
+    head -c "$pad" /dev/zero >>"$img.tmp"
+    mv "$img.tmp" "$img"
+}

@@ -194,26 +194,7 @@ echo "root:x:0:" >"$root/etc/group"
     echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$root/etc/lab-release"
 
-# The archive: /dev/console must exist before devtmpfs is mounted, hence
-# mknod (under fakeroot when not root).  Padded with zeros to 512 bytes so
-# that run.sh can append an uncompressed cpio (the kernel skips zeros).
-mkarchive() {
-    mknod -m 600 "$root/dev/console" c 5 1
-    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
-        gzip -6 >"$img.tmp"
-}
-export -f mkarchive
-export root img
-if [ "$(id -u)" = 0 ]; then
-    mkarchive
-else
-    need_tools fakeroot
-    fakeroot bash -c mkarchive
-fi
-size=$(stat -c %s "$img.tmp")
-pad=$(( (512 - size % 512) % 512 ))
-head -c "$pad" /dev/zero >>"$img.tmp"
-mv "$img.tmp" "$img"
+lab_cpio "$root" "$img" gzip
 echo "$stamp" >"$img.stamp"
 t1=$(date +%s.%N)
 note "initramfs: $img, $(du -k "$img" | cut -f1) KiB ($(du -sk "$root" | cut -f1) KiB unpacked, ${#packed[@]} libraries) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"

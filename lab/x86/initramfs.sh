@@ -78,20 +78,7 @@ cp "$out"/modules/*.ko "$out/modules/order" "$root/lab/modules/"
 cp "$out/tiny.bin" "$root/tiny.bin"
 
 # The inner QEMU and its libraries (as the host's ldd resolves them).
-cp -L "$qemu" "$root/usr/bin/qemu-system-x86_64"
-strip "$root/usr/bin/qemu-system-x86_64"
-nlib=0
-while read -r so path; do
-    case $so in
-        linux-vdso.so.*) continue ;;
-        */ld-linux-x86-64.so.2) cp -L "$so" "$root/lib64/ld-linux-x86-64.so.2"; continue ;;
-    esac
-    [ -f "$path" ] || die "library $so of $qemu not found ($path)"
-    cp -L "$path" "$root/lib/x86_64-linux-gnu/$so"
-    strip --strip-unneeded "$root/lib/x86_64-linux-gnu/$so"
-    nlib=$((nlib + 1))
-done < <(ldd "$qemu" | awk '$2 == "=>" { print $1, $3; next } { print $1, "" }')
-[ -f "$root/lib64/ld-linux-x86-64.so.2" ] || die "no glibc loader in ldd $qemu"
+x86_pack_qemu "$qemu" "$root"
 ln -s ../lib "$root/usr/lib"
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
@@ -103,25 +90,7 @@ kdeb=$(pin_entries kernel | awk '{ print $4 "=" $5 }')
     echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$root/etc/lab-release"
 
-# /dev/console must exist before devtmpfs is mounted, hence mknod (under
-# fakeroot when not root).  Padded with zeros to 512 bytes so that run.sh
-# can append a second cpio (the kernel skips zeros between archives).
-mkarchive() {
-    mknod -m 600 "$root/dev/console" c 5 1
-    (cd "$root" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$img.tmp"
-}
-export -f mkarchive
-export root img
-if [ "$(id -u)" = 0 ]; then
-    mkarchive
-else
-    need_tools fakeroot
-    fakeroot bash -c mkarchive
-fi
-size=$(stat -c %s "$img.tmp")
-pad=$(( (512 - size % 512) % 512 ))
-head -c "$pad" /dev/zero >>"$img.tmp"
-mv "$img.tmp" "$img"
+lab_cpio "$root" "$img"
 echo "$stamp" >"$img.stamp"
 t1=$(date +%s.%N)
-note "initramfs: $img, $(du -k "$img" | cut -f1) KiB ($nlib libraries; inner QEMU $(realpath "$qemu")) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"
+note "initramfs: $img, $(du -k "$img" | cut -f1) KiB ($packed_libs libraries; inner QEMU $(realpath "$qemu")) in $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s"

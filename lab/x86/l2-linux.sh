@@ -74,23 +74,13 @@ for p in usr/bin/busybox bin/busybox; do
 done
 [ -n "$bb" ] || die "no busybox in the pinned initrd packages"
 
-# mkcpio DIR FILE: newc archive of DIR with /dev/console, padded to 512
-mkcpio() {
-    # shellcheck disable=SC2016  # expanded by the inner bash
-    fakeroot bash -c 'mknod -m 600 "$1/dev/console" c 5 1 &&
-        cd "$1" && find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet' _ "$1" >"$2"
-    local size pad
-    size=$(stat -c %s "$2"); pad=$(( (512 - size % 512) % 512 ))
-    head -c "$pad" /dev/zero >>"$2"
-}
-
 # L2 initramfs: busybox and /init, uncompressed (L2 runs under TCG too)
 r2=$work/l2
 mkdir -p "$r2"/{bin,dev,proc,sys,tmp}
 cp "$bb" "$r2/bin/busybox"
 ln -s busybox "$r2/bin/sh"
 install -m 755 "$xlab/l2-linux-guest-init.sh" "$r2/init"
-mkcpio "$r2" "$res/l2-initrd.cpio"
+lab_cpio "$r2" "$res/l2-initrd.cpio"
 
 # L1 initramfs: busybox, modules, /init, the inner QEMU and its libraries,
 # firmware, the L2 kernel and initramfs
@@ -103,22 +93,11 @@ cp "$out"/modules/*.ko "$out/modules/order" "$r1/lab/modules/"
 cp "$kernel" "$r1/l2/vmlinuz"
 cp "$res/l2-initrd.cpio" "$r1/l2/initrd"
 cp "${fw[@]}" "$r1/l2/fw/"
-cp -L "$inner" "$r1/usr/bin/qemu-system-x86_64"
-strip "$r1/usr/bin/qemu-system-x86_64"
-while read -r so path; do
-    case $so in
-        linux-vdso.so.*) continue ;;
-        */ld-linux-x86-64.so.2) cp -L "$so" "$r1/lib64/ld-linux-x86-64.so.2"; continue ;;
-    esac
-    [ -f "$path" ] || die "library $so of $inner not found ($path)"
-    cp -L "$path" "$r1/lib/x86_64-linux-gnu/$so"
-    strip --strip-unneeded "$r1/lib/x86_64-linux-gnu/$so"
-done < <(ldd "$inner" | awk '$2 == "=>" { print $1, $3; next } { print $1, "" }')
-[ -f "$r1/lib64/ld-linux-x86-64.so.2" ] || die "no glibc loader in ldd $inner"
+x86_pack_qemu "$inner" "$r1"
 ln -s ../lib "$r1/usr/lib"
 echo "root:x:0:0:root:/root:/bin/sh" >"$r1/etc/passwd"
 echo "root:x:0:" >"$r1/etc/group"
-mkcpio "$r1" "$res/l1-initramfs.cpio"
+lab_cpio "$r1" "$res/l1-initramfs.cpio"
 note "l2-linux: L1 initramfs $(du -k "$res/l1-initramfs.cpio" | cut -f1) KiB, L2 initrd $(du -k "$res/l2-initrd.cpio" | cut -f1) KiB (inner $(realpath "$inner"))"
 
 log=$res/$name-console.log
