@@ -6,9 +6,9 @@
 # and exits non-zero when anything failed.  A skipped test is never a pass.
 #
 # usage: check.sh [--core | --lab | --all]
-#   --core (make check, the default): 1-6 below
-#   --lab  (make check-lab): 7 only
-#   --all  (make check-all): 1-7, one summary
+#   --core (make check, the default): 1-7 below
+#   --lab  (make check-lab): 8 only
+#   --all  (make check-all): 1-8, one summary
 #
 #  1. our own harness tests (tests/harness/test-*.sh)
 #  2. the series applies to the pinned base (scripts/prepare-tree.sh)
@@ -16,7 +16,9 @@
 #  4. the build of the three targets
 #  5. a curated list of QEMU's own tests (tests/qemu-tests.txt) via meson
 #  6. our own tests of the built binaries (tests/system/test-*.sh)
-#  7. the nested arm64 KVM lab: cross-build of the fork and of the unpatched
+#  7. x86 KVM error paths in the nested x86 lab, about 15 s each
+#     (tests/kvm-x86/test-*.sh; the lab's kernel is fetched once)
+#  8. the nested arm64 KVM lab: cross-build of the fork and of the unpatched
 #     base (for A/B tests), initramfs, tests/lab/test-*.sh; then the nested
 #     x86 (SVM) lab: amd64 kernel with kvm_amd, tests/lab-x86/test-*.sh
 set -uo pipefail
@@ -136,11 +138,23 @@ PY
                 [ -e "$t" ] || continue
                 run "system/$(basename "$t" .sh)" bash "$t"
             done
+
+            echo "== x86 KVM error paths (nested x86 lab)"
+            if run "kvm-x86/fetch" "$top/lab/x86/fetch.sh"; then
+                for t in "$top"/tests/kvm-x86/test-*.sh; do
+                    [ -e "$t" ] || continue
+                    run "kvm-x86/$(basename "$t" .sh)" bash "$t"
+                done
+            else
+                skip_tests kvm-x86 "$top/tests/kvm-x86" "not run: the lab's kernel was not fetched"
+            fi
         else
             skip_tests system "$top/tests/system" "not run: the build failed"
+            skip_tests kvm-x86 "$top/tests/kvm-x86" "not run: the build failed"
         fi
     else
         skip_tests system "$top/tests/system" "not run: the series does not apply"
+        skip_tests kvm-x86 "$top/tests/kvm-x86" "not run: the series does not apply"
     fi
 }
 

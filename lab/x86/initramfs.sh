@@ -5,8 +5,9 @@
 # busybox-static (/bin/busybox, /bin/sh), the kvm-amd modules and their load
 # order (lab/x86/fetch.sh), /init (lab/x86/init.sh), the inner
 # qemu-system-x86_64 (a host build: stripped copy plus its ldd closure, the
-# glibc loader included) and the L2 guest /tiny.bin (lab/x86/tiny.S, also
-# written to build/lab-x86/tiny.bin).  No firmware: the inner QEMU runs
+# glibc loader included), the L2 guest /tiny.bin (lab/x86/tiny.S, also
+# written to build/lab-x86/tiny.bin) and /usr/lib/kvmfault.so, the
+# test-only LD_PRELOAD fault injector (lab/kvmfault.c, as in the arm64 lab).  No firmware: the inner QEMU runs
 # with -bios /tiny.bin -nodefaults -vga none, which needs no option ROM.
 #
 # usage: lab/x86/initramfs.sh [--qemu PATH] [-o FILE] [--force]
@@ -41,7 +42,7 @@ t0=$(date +%s.%N)
 # Up to date when none of the inputs changed (names, sizes, times, the pin).
 inputs() {
     stat -L -c '%n %s %Y' "$qemu" "$xlab"/initramfs.sh "$xlab"/init.sh "$xlab"/tiny.S \
-        "$xlab"/common.sh "$lab"/common.sh
+        "$xlab"/common.sh "$lab"/common.sh "$lab"/kvmfault.c
     cat "$pin"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
@@ -58,6 +59,10 @@ ld -m elf_i386 -Ttext=0 -e _start -o "$out/tiny.elf" "$out/tiny.o"
 objcopy -O binary -j .text "$out/tiny.elf" "$out/tiny.bin"
 [ "$(stat -c %s "$out/tiny.bin")" = 65536 ] || die "tiny.bin is not 64 KiB"
 rm -f "$out/tiny.o" "$out/tiny.elf"
+# kvmfault.so: test-only LD_PRELOAD fault injector (see lab/kvmfault.c); it
+# needs only libc, which the inner QEMU's closure packs.
+gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$out/kvmfault.so" "$lab/kvmfault.c" -ldl ||
+    die "kvmfault.so did not compile"
 
 root=$out/initramfs.d
 rm -rf "$root"
@@ -80,6 +85,7 @@ cp "$out/tiny.bin" "$root/tiny.bin"
 # The inner QEMU and its libraries (as the host's ldd resolves them).
 x86_pack_qemu "$qemu" "$root"
 ln -s ../lib "$root/usr/lib"
+cp "$out/kvmfault.so" "$root/lib/kvmfault.so"     # also /usr/lib/kvmfault.so
 echo "root:x:0:0:root:/root:/bin/sh" >"$root/etc/passwd"
 echo "root:x:0:" >"$root/etc/group"
 kdeb=$(pin_entries kernel | awk '{ print $4 "=" $5 }')
