@@ -45,10 +45,12 @@
  *   - KVM_SET_MSRS on a vCPU accepts 0x480-0x491 and IA32_FEATURE_CONTROL
  *     (0x3a) here (kvm_amd would refuse them) and forwards the other
  *     entries, the count still stopping at the first refused entry (so
- *     KVMFAULT_REFUSE_MSR=0x485 stops it at IA32_VMX_MISC); IA32_VMX_MISC
- *     is refused, as by vmx_restore_vmx_misc(), when its feature or
- *     reserved bits 15:5 and 31:28 are not a subset of the profile's;
- *   - KVM_SET_NESTED_STATE of the VMX format returns 0 unseen by the kernel.
+ *     KVMFAULT_REFUSE_MSR=0x485 stops it at IA32_VMX_MISC); a VMX MSR
+ *     value that Linux 6.12 would refuse against the profile's values is
+ *     refused the same way (vmx_kernel_refuses());
+ *   - KVM_SET_NESTED_STATE of the VMX format returns 0 unseen by the kernel;
+ *   - the first value written to each VMX MSR is printed,
+ *     "kvmfault: VMX MSR 0x48e set to 0x...", so tests can compare them.
  * Nothing VMX runs: the tests use -S, and a guest must not execute VMX
  * instructions under this profile (kvm_amd has no VMX).  Every other
  * ioctl, KVM_CHECK_EXTENSION(KVM_CAP_NESTED_STATE) included, is unchanged.
@@ -217,7 +219,71 @@ static const struct vmx_profile {
 #undef SKYLAKE_VMX
 };
 static const struct vmx_profile *vmx;  /* NULL: off */
-#define VMX_MISC_CHECKED 0xf000ffe0ull  /* see the header */
+static int vmx_logged[VMX_LAST - VMX_FIRST + 1]; /* first write printed */
+
+/*
+ * Would Linux 6.12's vmx_set_vmx_msr() refuse @data for VMX MSR @index,
+ * with @pin_high the vCPU's pin-based allowed-1 controls at that point?
+ * Returns the reason, or NULL.  Written from arch/x86/kvm/vmx/nested.c
+ * (vmx_restore_control_msr, vmx_restore_vmx_basic, vmx_restore_vmx_misc,
+ * vmx_restore_fixed0_msr and the EPT/VPID and VMFUNC subset checks),
+ * independently of QEMU's vmx-msr-check.h, which the tests check.
+ */
+static const char *vmx_kernel_refuses(uint32_t index, uint64_t data,
+                                      uint32_t pin_high)
+{
+    uint64_t host = vmx->msr[index - VMX_FIRST];
+
+    switch (index) {
+    case 0x48b: case 0x48d: case 0x48e: case 0x48f: case 0x490:
+        if ((uint32_t)host & ~(uint32_t)data) {
+            return "a must-be-1 control cleared";
+        }
+        if ((data >> 32) & ~(host >> 32)) {
+            return "an allowed-1 control the host lacks";
+        }
+        return NULL;
+    case 0x480:
+        if (data & 0xffc2e00080000000ull & ~host) {
+            return "VMX_BASIC feature or reserved bits";
+        }
+        if (data & (1ull << 48)) {
+            return "VMX_BASIC bit 48";
+        }
+        if ((data & 0x7fffffff) != (host & 0x7fffffff)) {
+            return "VMX_BASIC revision";
+        }
+        if (((host >> 32) & 0x1fff) > ((data >> 32) & 0x1fff)) {
+            return "VMX_BASIC VMCS size";
+        }
+        return NULL;
+    case 0x485:
+        if (data & 0xf000ffe0ull & ~host) {
+            return "VMX_MISC feature or reserved bits";
+        }
+        if ((pin_high & 0x40) && (data & 0x1f) != (host & 0x1f)) {
+            return "VMX_MISC preemption-timer rate";
+        }
+        if (((data >> 16) & 0x1ff) > ((host >> 16) & 0x1ff)) {
+            return "VMX_MISC CR3-target count";
+        }
+        if (((data >> 25) & 7) > ((host >> 25) & 7)) {
+            return "VMX_MISC MSR-list size";
+        }
+        if ((data >> 32) != (host >> 32)) {
+            return "VMX_MISC MSEG revision";
+        }
+        return NULL;
+    case 0x486: case 0x488:
+        return host & ~data ? "a FIXED0 bit cleared" : NULL;
+    case 0x48c: case 0x491:
+        return data & ~host ? "bits the host lacks" : NULL;
+    case 0x48a:
+        return NULL;
+    default:
+        return "a read-only VMX MSR";
+    }
+}
 
 /* KVMFAULT_REFUSE_MSR: comma-separated hex indices (0x optional). */
 static void parse_refuse(void)
@@ -362,6 +428,7 @@ static int msrs_io(int fd, unsigned long req, struct kvm_msrs *m, int sys)
 {
     int set = req == KVM_SET_MSRS;
     uint32_t n = m->nmsrs, stop = n, i, j;
+    uint32_t pin_high = vmx ? vmx->msr[0x48d - VMX_FIRST] >> 32 : 0;
     int k, ret;
 
     for (i = 0; set && nrefuse && i < n && stop == n; i++) {
@@ -379,19 +446,29 @@ static int msrs_io(int fd, unsigned long req, struct kvm_msrs *m, int sys)
     }
     for (i = 0; i < stop; i = j) {
         if (owned(m->entries[i].index, set, sys)) {
-            if (set && m->entries[i].index == 0x485 &&
-                (m->entries[i].data & ~vmx->msr[0x485 - VMX_FIRST] &
-                 VMX_MISC_CHECKED)) {
-                report(F_REFUSE_MSR, "refusal of IA32_VMX_MISC 0x%llx (bits "
-                       "0x%llx beyond the %s profile's)",
-                       (unsigned long long)m->entries[i].data,
-                       (unsigned long long)(m->entries[i].data &
-                                            ~vmx->msr[0x485 - VMX_FIRST] &
-                                            VMX_MISC_CHECKED), vmx->name);
+            uint32_t idx = m->entries[i].index;
+            const char *why;
+
+            if (set && idx == 0x48d) {
+                pin_high = m->entries[i].data >> 32;
+            }
+            why = set && idx >= VMX_FIRST && idx <= VMX_LAST ?
+                vmx_kernel_refuses(idx, m->entries[i].data, pin_high) : NULL;
+            if (why) {
+                report(F_REFUSE_MSR, "refusal of VMX MSR 0x%x = 0x%llx (%s, "
+                       "as Linux 6.12 against the %s profile)", idx,
+                       (unsigned long long)m->entries[i].data, why,
+                       vmx->name);
                 return i;
             }
             if (!set) {
                 m->entries[i].data = vmx->msr[m->entries[i].index - VMX_FIRST];
+            }
+            if (set && idx >= VMX_FIRST && idx <= VMX_LAST &&
+                !__atomic_exchange_n(&vmx_logged[idx - VMX_FIRST], 1,
+                                     __ATOMIC_RELAXED)) {
+                say("kvmfault: VMX MSR 0x%x set to 0x%016llx\n", idx,
+                    (unsigned long long)m->entries[i].data);
             }
             report(set ? F_VMX_SET : F_VMX_GET, "%s of the VMX MSRs answered "
                    "by the %s profile", set ? "KVM_SET_MSRS" : "KVM_GET_MSRS",

@@ -26,18 +26,24 @@
 #   c4-set-msrs-errno  SET_MSRS_ERRNO=22: exit 1, no abort, RE_ERRNO
 #   c5-nested-state    NESTED_STATE_EINVAL=1 (-cpu host has SVM): exit 1, no
 #                      abort, one RE_NESTED line
-#   c6-vmx-misc        VMX_HOST=skylake REFUSE_MSR=0x485: exit 1, no abort, one
-#                      RE_MISC line, RE_MISC_NAME and RE_MISC_WAY named
+#   c6-vmx-misc        VMX_HOST=skylake REFUSE_MSR=0x485 (a refusal that
+#                      breaks none of KVM's rules): exit 1, no abort, one
+#                      RE_MISC line listing the features (RE_MISC_NAME) and
+#                      ending with the way out -vmx (RE_MISC_WAY)
 #   c7-hlt-warn        VMX_HOST=skylake-nohlt, -cpu host,+vmx-activity-hlt:
-#                      exit 0 with the RE_HLT_WARN warning
+#                      exit 0 with the RE_HLT_WARN warning (filtered)
 #   c7-hlt-enforce     ... ,enforce: exit 1, RE_HLT_NAME named
-#   c7-hlt-force       ... ,x-force-features=on: exit 1, no abort, RE_HLT_FORCE
-#                      (the fork's check before any vCPU exists)
-#   c8-vmx-host        VMX_HOST=skylake, -cpu host: exit 0, and QEMU did write
-#                      the VMX MSRs (the shim says so): the impersonation holds
+#   c7-hlt-force       ... ,x-force-features=on: the bit reaches KVM, which
+#                      refuses it (the library applies Linux 6.12's rules):
+#                      exit 1, one RE_HLT_FORCE line naming the property
+#   c8-vmx-host        VMX_HOST=skylake, -cpu host: exit 0, and the VMX MSR
+#                      values written are those the unpatched base writes
+#                      (VMX_GOLDEN, measured with build/base-x86)
 #   c9-vmx-field       VMX_HOST=skylake-mseg (MISC's MSEG revision 1, which
-#                      QEMU always writes as 0): exit 1 before any vCPU, with
-#                      RE_FIELD naming the field and both values
+#                      QEMU always writes as 0): the RE_FIELD_WARN warning
+#                      before any vCPU, then KVM's refusal explained with
+#                      the field and both values (RE_FIELD), exit 1
+#   c9-vmx-field-enforce  ... ,enforce: exit 1 before any vCPU, RE_FIELD_ENF
 #   c10-must-be-1      VMX_HOST=skylake-intrexit (the host requires pin-based
 #                      control 0): runs, with the RE_REQ warning
 #   c10-enforce        ... ,enforce: exit 1 with RE_REQ
@@ -45,6 +51,14 @@
 #                      of c5's message (RE_NESTED_VMX)
 #   c12-nested-incoming c5 with -incoming defer: the hint for a migration
 #                      destination (RE_NESTED_IN)
+#   c2b-lacks-feature  REFUSE_MSR=0x10a, -cpu host,+ibrs-all,
+#                      x-force-features=on: the refusal names the one
+#                      feature the host lacks (RE_LACKS)
+#   c13-smp2-one-line  c2 with -smp 2: exit 1 and exactly one line
+#   c14-hotplug-refused  VMX_HOST=skylake-mseg, -cpu host,vmx=off -smp
+#                      1,maxcpus=2; HMP device_add of a CPU with vmx=on,
+#                      enforce=on fails with RE_FIELD_ENF, the VM goes on
+#                      (info cpus shows no CPU #1) and quits with exit 0
 # "no abort": exit status neither 134 (SIGABRT) nor any other signal's, and
 # no "Assertion"/"Aborted" on stderr.  A case whose result line is missing
 # fails.  The expected messages are the RE_* regexes below (grep -E), kept
@@ -54,7 +68,7 @@
 # OUTER_QEMU selects the outer emulator (default: the fork's
 # build/bin/qemu-system-x86_64), QL_LAB_X86_INNER the packed inner one
 # (default the fork's; the unpatched base build/base-x86/qemu-system-x86_64
-# for the A/B: there c2-c7 fail, by assertion or without the message).
+# for the A/B: there most cases fail, by assertion or without the message).
 # QL_LAB_TIMEOUT bounds the lab run (default 400 s).
 
 # The expected messages (extended regexes).
@@ -63,17 +77,20 @@ RE_ARCH_WAY='arch-capabilities'
 RE_SYSENTER='KVM refused to set MSR IA32_SYSENTER_CS \(0x174\)'
 RE_ERRNO='(KVM_SET_MSRS|MSR).*Invalid argument|Invalid argument.*(KVM_SET_MSRS|MSR)'
 RE_NESTED='CPU 0: KVM refused the nested SVM state \(VMCB 0x[0-9a-f]+\): Invalid argument'
-RE_NESTED_IN='CPU 0: KVM refused the nested SVM state \(VMCB 0x[0-9a-f]+\); the destination.s -cpu must offer the nested features that the source.s did: Invalid argument'
+RE_NESTED_IN='CPU 0: KVM refused the nested SVM state \(VMCB 0x[0-9a-f]+\); the destination.s -cpu must offer the nested \(svm-\*\) features that the source.s did: Invalid argument'
 RE_NESTED_VMX='CPU 0: KVM refused the nested VMX state \(not in VMX operation\): Invalid argument'
 RE_MISC='KVM refused to set MSR IA32_VMX_MISC \(0x485\)'
 RE_MISC_NAME='vmx-activity-hlt'
-RE_MISC_WAY='(^|[^[:alnum:]-])-vmx([^[:alnum:]-]|$)|vmx-activity-hlt'
+RE_MISC_WAY='leave the MSR out with -cpu \.\.\.,-vmx$'
 RE_HLT_WARN="host doesn't support requested feature: MSR\(485H\)\.vmx-activity-hlt"
 RE_HLT_NAME='vmx-activity-hlt'
-RE_HLT_FORCE='IA32_VMX_MISC \(0x485\) would be 0x[0-9a-f]+, but this host.s KVM does not offer vmx-activity-hlt .*-cpu \.\.\.,-vmx-activity-hlt'
+RE_HLT_FORCE='CPU 0: KVM refused to set MSR IA32_VMX_MISC \(0x485\) to 0x[0-9a-f]+: this host.s KVM does not offer vmx-activity-hlt; turn it off with -cpu \.\.\.,-vmx-activity-hlt$'
 RE_ABORT='Assertion|Aborted|core dumped'
 RE_VMX_SHIM='kvmfault: injected KVM_SET_MSRS of the VMX MSRs'
-RE_FIELD='IA32_VMX_MISC \(0x485\) would be 0x[0-9a-f]+, but its MSEG revision, 0, must be equal to this host.s 1'
+RE_FIELD='CPU 0: KVM refused to set MSR IA32_VMX_MISC \(0x485\) to 0x[0-9a-f]+: its MSEG revision, 0x0, must be equal to this host.s 0x1; -cpu \.\.\.,-vmx leaves nested VMX out$'
+RE_FIELD_WARN='warning: IA32_VMX_MISC \(0x485\) would be 0x[0-9a-f]+, which KVM should refuse: its MSEG revision, 0x0, must be equal to this host.s 0x1'
+RE_FIELD_ENF='IA32_VMX_MISC \(0x485\) would be 0x[0-9a-f]+: its MSEG revision, 0x0, must be equal to this host.s 0x1; -cpu \.\.\.,-vmx leaves nested VMX out$'
+RE_LACKS='CPU 0: KVM refused to set MSR IA32_ARCH_CAPABILITIES \(0x10a\) to 0x[0-9a-f]+: this host.s KVM does not offer ibrs-all; turn it off with -cpu \.\.\.,-ibrs-all$'
 RE_REQ='IA32_VMX_TRUE_PINBASED_CTLS \(0x48d\): this host.s KVM requires vmx-intr-exit to be always on'
 
 # shellcheck source=tests/system/lib.sh
@@ -104,21 +121,23 @@ check() {
 
 # The case list, run by busybox ash inside the lab.  Output per case:
 #   KVMMSR-ERR NAME: <stderr line>     (each line)
+#   KVMMSR-OUT NAME: <stdout line>     (each line: the HMP monitor)
 #   KVMMSR-CASE NAME rc=<status> monitor=<0|1>
 cat >"$tmp/cases.sh" <<'EOF'
 cd /tmp || exit 1
-# case NAME CPU [VAR=VALUE ...]: one inner QEMU, "quit" on its stdin, with
-# the options in $extra added
-extra=
+# case NAME CPU [VAR=VALUE ...]: one inner QEMU, $cmds (HMP, default
+# "quit") on its stdin, with the options in $extra added
+extra= cmds='quit\n'
 case_() {
     name=$1 cpu=$2
     shift 2
     if [ $# -gt 0 ]; then set -- env LD_PRELOAD=/usr/lib/kvmfault.so "$@"; fi
-    echo quit | "$@" timeout 60 qemu-system-x86_64 -accel kvm -M q35 -cpu "$cpu" -S \
+    printf '%b' "$cmds" | "$@" timeout 60 qemu-system-x86_64 -accel kvm -M q35 -cpu "$cpu" -S \
         -display none -nodefaults -bios /tiny.bin -global kvm-apic.vapic=off \
         -monitor stdio $extra >"/tmp/$name.out" 2>"/tmp/$name.err"
     rc=$?
     tr -d '\r' <"/tmp/$name.err" | sed "s/^/KVMMSR-ERR $name: /"
+    tr -d '\r' <"/tmp/$name.out" | sed "s/^/KVMMSR-OUT $name: /"
     if grep -q '(qemu)' "/tmp/$name.out"; then mon=1; else mon=0; fi
     echo "KVMMSR-CASE $name rc=$rc monitor=$mon"
 }
@@ -140,7 +159,14 @@ case_ c10enforce host,enforce KVMFAULT_VMX_HOST=skylake-intrexit
 case_ c11 host KVMFAULT_VMX_HOST=skylake KVMFAULT_NESTED_STATE_EINVAL=1
 extra="-incoming defer"
 case_ c12 host KVMFAULT_NESTED_STATE_EINVAL=1
-extra=
+extra="-smp 2"
+case_ c13 host KVMFAULT_REFUSE_MSR=0x10a
+extra="-smp 1,maxcpus=2"
+cmds='device_add host-x86_64-cpu,socket-id=0,core-id=1,thread-id=0,vmx=on,enforce=on\ninfo cpus\nquit\n'
+case_ c14 host,vmx=off KVMFAULT_VMX_HOST=skylake-mseg
+extra= cmds='quit\n'
+case_ c9enforce host,enforce KVMFAULT_VMX_HOST=skylake-mseg
+case_ c2b host,+ibrs-all,x-force-features=on KVMFAULT_REFUSE_MSR=0x10a
 echo "KVMMSR-DONE"
 EOF
 
@@ -157,8 +183,9 @@ touch "$tmp/console.log"
 # Per case: $tmp/NAME.err (stderr), $tmp/NAME.errq (without the shim's
 # lines), rc_NAME, mon_NAME ("" when the case did not report).
 declare -A crc=() cmon=()
-for c in c1 c2 c2way c3 c4 c5 c6 c7warn c7enforce c7force c8 c9 c10 c10enforce c11 c12; do
+for c in c1 c2 c2way c3 c4 c5 c6 c7warn c7enforce c7force c8 c9 c10 c10enforce c11 c12 c13 c14 c9enforce c2b; do
     sed -n "s/^KVMMSR-ERR $c: //p" "$tmp/console.log" >"$tmp/$c.err"
+    sed -n "s/^KVMMSR-OUT $c: //p" "$tmp/console.log" | tr -d '\r' >"$tmp/$c.out"
     grep -v '^kvmfault: ' "$tmp/$c.err" >"$tmp/$c.errq" || true
     line=$(grep -a "^KVMMSR-CASE $c " "$tmp/console.log" | tail -1 || true)
     crc[$c]=$(sed -n 's/.* rc=\([0-9]*\).*/\1/p' <<<"$line")
@@ -192,8 +219,29 @@ c6_ok() { exits1 c6 && once c6 "$RE_MISC" && has c6 "$RE_MISC_NAME" && has c6 "$
 c7warn_ok() { runs c7warn && has c7warn "$RE_HLT_WARN"; }
 c7enforce_ok() { exits1 c7enforce && has c7enforce "$RE_HLT_NAME"; }
 c7force_ok() { exits1 c7force && once c7force "$RE_HLT_FORCE"; }
-c8_ok() { runs c8 && grep -qaE "$RE_VMX_SHIM" "$tmp/c8.err"; }
-c9_ok() { exits1 c9 && once c9 "$RE_FIELD"; }
+c8_ok() { runs c8 && grep -qaE "$RE_VMX_SHIM" "$tmp/c8.err" && c8_same; }
+# c8: the VMX MSR values that the unpatched base (build/base-x86, QEMU
+# 10.0.13) writes for -cpu host under KVMFAULT_VMX_HOST=skylake, read from
+# the library's "VMX MSR ... set to" lines in a run of this test with
+# QL_LAB_X86_INNER=build/base-x86/qemu-system-x86_64 (2026-11-25): the
+# fork's new check and its host-required controls must not change them.
+VMX_GOLDEN='0x480=0x00d8100011e57ed0 0x485=0x0000000020000165
+0x486=0x0000000080000021 0x488=0x0000000000002000 0x48a=0x000000000000002e
+0x48b=0x000068ff00000000 0x48c=0x00000f0106334041 0x48d=0x0000007f00000016
+0x48e=0xfff9fffe04006172 0x48f=0x007fffff00036dfb 0x490=0x0000f3ff000011fb
+0x491=0x0000000000000001'
+vmx_written() {
+    sed -n 's/^kvmfault: VMX MSR \(0x[0-9a-f]*\) set to \(0x[0-9a-f]*\)$/\1=\2/p' "$tmp/$1.err" | sort | tr '\n' ' '
+}
+# shellcheck disable=SC2086 # word splitting normalizes the white space
+c8_same() { [ "$(echo $(vmx_written c8))" = "$(echo $VMX_GOLDEN)" ]; }
+c9_ok() { exits1 c9 && once c9 "$RE_FIELD" && once c9 "$RE_FIELD_WARN"; }
+c9enforce_ok() { exits1 c9enforce && once c9enforce "$RE_FIELD_ENF" && ! has c9enforce 'KVM refused'; }
+c2b_ok() { exits1 c2b && once c2b "$RE_LACKS"; }
+c13_ok() { exits1 c13 && once c13 "$RE_ARCH" && [ "$(grep -c . "$tmp/c13.errq")" = 1 ]; }
+c14_ok() {
+    runs c14 && grep -qE "$RE_FIELD_ENF" "$tmp/c14.out" && ! grep -q 'CPU #1' "$tmp/c14.out"
+}
 c10_ok() { runs c10 && once c10 "$RE_REQ"; }
 c10enforce_ok() { exits1 c10enforce && once c10enforce "$RE_REQ"; }
 if grep -qaE "$RE_VMX_SHIM" "$tmp/c8.err"; then vmx_set=yes; else vmx_set=no; fi
@@ -210,15 +258,19 @@ check c6-vmx-misc "$(desc c6)" c6_ok
 check c7-hlt-warn "$(desc c7warn)" c7warn_ok
 check c7-hlt-enforce "$(desc c7enforce)" c7enforce_ok
 check c7-hlt-force "$(desc c7force)" c7force_ok
-check c8-vmx-host "$(desc c8 "VMX MSRs written (through the shim): $vmx_set; ")" c8_ok
+check c8-vmx-host "$(desc c8 "VMX MSRs written (through the shim): $vmx_set, as the base: $(c8_same && echo yes || echo "no: $(vmx_written c8)"); ")" c8_ok
 check c9-vmx-field "$(desc c9)" c9_ok
 check c10-must-be-1 "$(desc c10)" c10_ok
 check c10-enforce "$(desc c10enforce)" c10enforce_ok
 check c11-nested-vmx "$(desc c11)" c11_ok
 check c12-nested-incoming "$(desc c12)" c12_ok
+check c2b-lacks-feature "$(desc c2b)" c2b_ok
+check c9-vmx-field-enforce "$(desc c9enforce)" c9enforce_ok
+check c13-smp2-one-line "$(desc c13)" c13_ok
+check c14-hotplug-refused "device_add with vmx=on: $(grep -aE "$RE_FIELD_ENF" "$tmp/c14.out" | head -1 | tr -d '\r' | cut -c1-120); $(desc c14)" c14_ok
 
 echo "== per case: exit status and stderr (the shim's lines included)"
-for c in c1 c2 c2way c3 c4 c5 c6 c7warn c7enforce c7force c8 c9 c10 c10enforce c11 c12; do
+for c in c1 c2 c2way c3 c4 c5 c6 c7warn c7enforce c7force c8 c9 c10 c10enforce c11 c12 c13 c14 c9enforce c2b; do
     echo "-- $c: exit ${crc[$c]:-none} monitor ${cmon[$c]:-none}"
     sed 's/^/   | /' "$tmp/$c.err"
 done
