@@ -100,24 +100,6 @@ outer=${OUTER_QEMU:-$bin/qemu-system-x86_64}
 export OUTER_QEMU=$outer
 inner=${QL_LAB_X86_INNER:-$bin/qemu-system-x86_64}
 
-# sub NAME STATUS DETAIL: one sub-result line for make check
-sub() {
-    [ -z "${QL_SUBRESULTS:-}" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QL_SUBRESULTS"
-}
-failed=0
-# check NAME DETAIL CMD...: one result, PASS when CMD succeeds
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then
-        ok "$name: $detail"
-        sub "$name" PASS "$detail"
-    else
-        echo "FAIL: $name: $detail" >&2
-        sub "$name" FAIL "$detail"
-        failed=1
-    fi
-}
 
 # The case list, run by busybox ash inside the lab.  Output per case:
 #   KVMMSR-ERR NAME: <stderr line>     (each line)

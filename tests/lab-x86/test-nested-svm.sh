@@ -29,24 +29,6 @@ outer=${OUTER_QEMU:-$bin/qemu-system-x86_64}
 [ -x "$outer" ] || fail "no outer emulator $outer (make build, or set OUTER_QEMU)"
 export OUTER_QEMU=$outer
 
-# sub NAME STATUS DETAIL: one sub-result line for make check
-sub() {
-    [ -z "${QL_SUBRESULTS:-}" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QL_SUBRESULTS"
-}
-failed=0
-# check NAME DETAIL CMD...: one result, PASS when CMD succeeds
-check() {
-    local name=$1 detail=$2
-    shift 2
-    if "$@"; then
-        ok "$name: $detail"
-        sub "$name" PASS "$detail"
-    else
-        echo "FAIL: $name: $detail" >&2
-        sub "$name" FAIL "$detail"
-        failed=1
-    fi
-}
 
 t0=${EPOCHREALTIME/./}
 "$top/lab/x86/initramfs.sh" || fail "lab/x86/initramfs.sh failed"

@@ -13,8 +13,3 @@ lab_run() {
     cat "$tmp/lab.log"
     [ $rc = 0 ] || fail "the lab run exited $rc"
 }
-
-# sub NAME STATUS DETAIL: one sub-result line for make check
-sub() {
-    [ -z "${QL_SUBRESULTS:-}" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QL_SUBRESULTS"
-}

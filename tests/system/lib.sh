@@ -23,6 +23,26 @@ trap cleanup EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 ok() { echo "ok: $*"; }
 
+# sub NAME STATUS DETAIL: one sub-result line for scripts/check.sh
+sub() {
+    [ -z "${QL_SUBRESULTS:-}" ] || printf '%s\t%s\t%s\n' "$1" "$2" "$3" >>"$QL_SUBRESULTS"
+}
+# check NAME DETAIL CMD...: one sub-result, PASS when CMD succeeds; a
+# failure sets failed=1 (the test then exits 1 at its end)
+failed=0
+check() {
+    local name=$1 detail=$2
+    shift 2
+    if "$@"; then
+        ok "$name: $detail"
+        sub "$name" PASS "$detail"
+    else
+        echo "FAIL: $name: $detail" >&2
+        sub "$name" FAIL "$detail"
+        failed=1
+    fi
+}
+
 # start_bg CMD...: start CMD in the background (pid in $qpid).
 start_bg() {
     "$@" &
