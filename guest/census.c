@@ -29,6 +29,10 @@
  *               then go through the census like any other CPU.
  *   skip-sgi=N  test hook: the boot CPU sends no SGI to CPU N, so the
  *               census must report it missing and fail.
+ *   linger=MS   wait MS milliseconds after the census line before powering
+ *               off (or resetting), for a management layer such as
+ *               libvirt that is still finishing the start when a fast
+ *               census is already over.
  *
  * Only the boot CPU prints.  Each CPU writes only its own slot; nothing
  * needs exclusive or atomic accesses.
@@ -140,6 +144,7 @@ struct census_config {
     uint32_t cpu_on_fn;
     uint32_t timer_intid;
     uint64_t timeout_s;
+    uint64_t linger_ms;
     int race;
     int race_callers;
     int skip_sgi;           /* test hook: CPU index denied its SGI, or -1 */
@@ -510,6 +515,8 @@ static void parse_bootargs(const char *s)
             cfg.timeout_s = parse_uint(s + 8);
         } else if (streq_prefix(s, "skip-sgi=")) {
             cfg.skip_sgi = (int)parse_uint(s + 9);
+        } else if (streq_prefix(s, "linger=")) {
+            cfg.linger_ms = parse_uint(s + 7);
         }
         while (*s && *s != ' ') {
             s++;
@@ -1402,6 +1409,13 @@ void main(const void *fdt)
     puts("\n");
     if (!ok) {
         puts("census: FAILED\n");
+    }
+    if (cfg.linger_ms) {
+        deadline = now() + cfg.linger_ms * (freq / 1000);
+        while (now() < deadline) {
+        }
+    }
+    if (!ok) {
         psci_system_reset(fdt);
     }
     psci_system_off(fdt);

@@ -23,6 +23,13 @@ pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu cpio gzip fakeroot"
 pkgs_fw="seabios ipxe-qemu qemu-system-data"
 # Needed from backports on bookworm.
 pkgs_bpo="meson python3-pycotap"
+# libvirt for tests/system/test-libvirt-tcg.sh, run as a private session
+# daemon (libvirt/session.sh).  Version 11 or later: bookworm's 9.0 passes
+# -no-acpi, which QEMU 10.0 no longer has.  On bookworm these come from
+# backports one by one (their libraries and systemd-container from
+# bookworm itself), on trixie from the release; no daemon is enabled.
+pkgs_libvirt="libvirt0 libvirt-common libvirt-clients libvirt-daemon
+    libvirt-daemon-common libvirt-daemon-log libvirt-daemon-driver-qemu"
 
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 bpo_list=/etc/apt/sources.list.d/qemu-large-backports.sources
@@ -55,10 +62,18 @@ sys.exit(0 if v >= (1, 5) else 1)
 PY
 }
 
+libvirt_ok() {
+    local v
+    v=$(dpkg-query -W -f='${Version}' libvirt-daemon-driver-qemu 2>/dev/null) || return 1
+    [ -z "$(missing $pkgs_libvirt)" ] && dpkg --compare-versions "$v" ge 11
+}
+
 todo=$(missing $pkgs_build $pkgs_cross $pkgs_fw)
 bpo_todo=$(missing $pkgs_bpo)
 meson_ok || bpo_todo="$bpo_todo meson"
-if [ -z "$todo" ] && [ -z "$(echo $bpo_todo)" ]; then
+lv_todo=
+libvirt_ok || lv_todo=$pkgs_libvirt
+if [ -z "$todo" ] && [ -z "$(echo $bpo_todo $lv_todo)" ]; then
     echo "setup: all packages present"
     exit 0
 fi
@@ -79,5 +94,15 @@ if [ -n "$(echo $bpo_todo)" ]; then
         $SUDO apt-get install -y -q --no-install-recommends $(echo $bpo_todo | tr ' ' '\n' | sort -u)
     fi
 fi
+if [ -n "$(echo $lv_todo)" ]; then
+    if [ "$codename" = bookworm ]; then
+        # shellcheck disable=SC2086
+        $SUDO apt-get install -y -q --no-install-recommends $(printf '%s/bookworm-backports ' $lv_todo)
+    else
+        # shellcheck disable=SC2086
+        $SUDO apt-get install -y -q --no-install-recommends $lv_todo
+    fi
+fi
+libvirt_ok || { echo "setup: libvirt >= 11 is needed (packages: $(echo $pkgs_libvirt))" >&2; exit 1; }
 meson_ok || { echo "setup: meson >= 1.5 is needed, found $(meson --version 2>/dev/null || echo none)" >&2; exit 1; }
 echo "setup: done"
