@@ -35,6 +35,12 @@ mkdir -p "$build/libvirt"
 "$lv/session.sh" "$sdir" --stop 2>/dev/null || true
 rm -rf "$sdir"
 mkdir -p "$sdir"
+if ! "$lv/session.sh" "$sdir" --env >/dev/null; then
+    # a private parent directory (e.g. a clone under a mode-700 home)
+    rm -rf "$sdir"
+    sdir=$(mktemp -d "${TMPDIR:-/tmp}/ql-libvirt.XXXXXX")
+    echo "note: the session lives in $sdir instead"
+fi
 lvcleanup() {
     "$lv/session.sh" "$sdir" --stop 2>/dev/null || true
     [ -n "${KEEP:-}" ] || rm -rf "$sdir"
