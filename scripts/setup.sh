@@ -72,7 +72,15 @@ todo=$(missing $pkgs_build $pkgs_cross $pkgs_fw)
 bpo_todo=$(missing $pkgs_bpo)
 meson_ok || bpo_todo="$bpo_todo meson"
 lv_todo=
-libvirt_ok || lv_todo=$pkgs_libvirt
+if ! libvirt_ok; then
+    # With them, every other libvirt package already installed (e.g. 9.0's
+    # libvirt-daemon-system), as their versions must match exactly
+    lv_todo="$pkgs_libvirt $(dpkg-query -W -f='${Package} ${Version} ${db:Status-Status}\n' 'libvirt*' 2>/dev/null |
+        while read -r p v st; do
+            [ "$st" = installed ] && dpkg --compare-versions "$v" lt 11 && echo "$p"
+        done | tr '\n' ' ')"
+    lv_todo=$(echo $lv_todo | tr ' ' '\n' | sort -u | tr '\n' ' ')
+fi
 if [ -z "$todo" ] && [ -z "$(echo $bpo_todo $lv_todo)" ]; then
     echo "setup: all packages present"
     exit 0

@@ -19,7 +19,9 @@
 #    board's cpu-max under KVM is capped by the host's limits (512; 256
 #    without LAYOUT_2; 100 when KVM_CAP_MAX_VCPUS says 100); "none" stays
 #    1.  The unpatched base (qemu-base) says 512 with LAYOUT_2 missing,
-#    which is what made libvirt accept a domain QEMU refuses.  (The lab's
+#    which is what made libvirt accept a domain QEMU refuses.  With a
+#    virt board built (-S), the board's own limits (123 without
+#    REDIST_REGION) do not leak into cpu-max.  (The lab's
 #    QEMU has no TCG; TCG's 512 is checked by test-libvirt-tcg.sh.)
 #  - Bad command lines under KVM: -smp 513, -smp 0, maxcpus < cpus,
 #    gic-version=2 (the lab host has no GICv2 emulation), highmem-redists=off
@@ -66,12 +68,15 @@ runqmp() {  # NAME ENV ARGS...: -S, QMP on stdio, query-kvm, info kvm, quit
     echo "CASE-END $name rc=$rc core=$core"
     cd /lab/files
 }
-qm() {  # NAME ENV BINARY ACCEL: cpu-max of virt and none in query-machines
-    local name=$1 env=$2 bin=$3 accel=$4 rc
+qm() {  # NAME ENV BINARY [MACHINE ARGS]: cpu-max of virt and none in
+        # query-machines under KVM (machine none unless given, as libvirt)
+    local name=$1 env=$2 bin=$3 rc
+    shift 3
+    [ $# -gt 0 ] || set -- -machine none,accel=kvm
     echo "CASE-START $name"
     printf "%s\n" "{\"execute\":\"qmp_capabilities\"}" \
         "{\"execute\":\"query-machines\"}" "{\"execute\":\"quit\"}" |
-        env $env timeout 120 $bin -machine none,accel=$accel -nodefaults \
+        env $env timeout 120 $bin "$@" -nodefaults -S \
             -display none -qmp stdio >/tmp/qm.out 2>/tmp/qm.err; rc=$?
     for m in "\"alias\": \"virt\"" "\"name\": \"none\""; do
         echo "OUT: $m cpu-max $(grep -o "{[^{}]*$m[^{}]*}" /tmp/qm.out |
@@ -81,10 +86,12 @@ qm() {  # NAME ENV BINARY ACCEL: cpu-max of virt and none in query-machines
     echo "CASE-END $name rc=$rc core=no"
 }
 KF="LD_PRELOAD=/usr/lib/kvmfault.so"
-qm qm-kvm "" qemu-system-aarch64 kvm
-qm qm-kvm-layout2 "KVMFAULT_NO_LAYOUT2=1 $KF" qemu-system-aarch64 kvm
-qm qm-kvm-maxvcpus "KVMFAULT_MAX_VCPUS=100 $KF" qemu-system-aarch64 kvm
-qm qm-base-layout2 "KVMFAULT_NO_LAYOUT2=1 $KF" qemu-base kvm
+qm qm-kvm "" qemu-system-aarch64
+qm qm-kvm-layout2 "KVMFAULT_NO_LAYOUT2=1 $KF" qemu-system-aarch64
+qm qm-kvm-maxvcpus "KVMFAULT_MAX_VCPUS=100 $KF" qemu-system-aarch64
+qm qm-base-layout2 "KVMFAULT_NO_LAYOUT2=1 $KF" qemu-base
+qm qm-virt-redist "KVMFAULT_NO_REDIST_REGION=1 $KF" qemu-system-aarch64 \
+    -accel kvm -cpu host -M virt,gic-version=3 -smp 8 -m 256M
 G3="-M virt,gic-version=3"
 runqmp ok-512 "" $G3 -smp 512
 run layout2 "KVMFAULT_NO_LAYOUT2=1 LD_PRELOAD=/usr/lib/kvmfault.so" $G3 -smp 512 $census
@@ -153,8 +160,12 @@ V='OUT: "alias": "virt" cpu-max' N='OUT: "name": "none" cpu-max'
 expect qm-kvm 0 "$V 512" "$N 1"
 expect qm-kvm-layout2 0 "ERR: $INJ 0 for KVM_CAP_ARM_IRQ_LINE_LAYOUT_2" "$V 256" "$N 1"
 expect qm-kvm-maxvcpus 0 "~^ERR: $INJ 100 for KVM_CAP_MAX_VCPUS" "$V 100" "$N 1"
-# The base does not even ask for LAYOUT_2 before a machine with 257+ vCPUs
+# The base does not even ask for LAYOUT_2 before a machine with 257+ vCPUs:
+# it says 512 whatever the host (the fault changes nothing for it)
 expect qm-base-layout2 0 "$V 512" "$N 1"
+# Once a virt board is built, its own limits (here 123 redistributors
+# without REDIST_REGION) stay out of every machine type's cpu-max
+expect qm-virt-redist 0 "ERR: $INJ ENXIO on HAS_DEVICE_ATTR REDIST_REGION" "$V 512" "$N 1"
 expect layout2 1 "ERR: $INJ 0 for KVM_CAP_ARM_IRQ_LINE_LAYOUT_2" \
     "ERR: $Q: -smp 512: at most 256 vCPUs on this host: KVM_CAP_ARM_IRQ_LINE_LAYOUT_2 missing (host kernel older than 5.4)" \
     "ERR: Use -smp 256 or fewer, or a host kernel with KVM_CAP_ARM_IRQ_LINE_LAYOUT_2."
