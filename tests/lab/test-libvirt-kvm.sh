@@ -184,7 +184,7 @@ else
     echo "LV-DOMCAPS base-nolayout2 rc=99 t=0 no /usr/bin/qemu-base in the lab (lab/initramfs.sh --base)"
 fi
 domcaps fork-nolayout2 /opt/lvwrap/qemu-fork-nolayout2
-# what the base's 512 meant: libvirt accepts 257, QEMU refuses it at start
+# what the 512 of the base meant: libvirt accepts 257, QEMU refuses it at start
 [ -x /usr/bin/qemu-base ] && domain bl257 257 3 /opt/lvwrap/qemu-base-nolayout2
 domain nl257 257 3 /opt/lvwrap/qemu-fork-nolayout2 define-only
 domain nl256 256 3 /opt/lvwrap/qemu-fork-nolayout2
