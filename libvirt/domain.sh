@@ -40,6 +40,9 @@ while [ $# -gt 0 ]; do
     shift 2
 done
 [ -n "$serial" ] || die "--serial PATH is required"
+num() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 wants a positive whole number, not '$2'"; }
+num --vcpus "$vcpus"
+num --memory "$mem"
 case $type in
 qemu) mode=maximum ;;
 kvm) mode=host-passthrough ;;
@@ -47,12 +50,17 @@ kvm) mode=host-passthrough ;;
 esac
 IFS=, read -r s c t <<<"${topo:-$vcpus,1,1}"
 [ -n "$s" ] && [ -n "$c" ] && [ -n "$t" ] || die "--topology is S,C,T"
+num --topology "$s"; num --topology "$c"; num --topology "$t"
 case $gic in
 2|3) gicsed="s|<gic version='3'/>|<gic version='$gic'/>|" ;;
 default) gicsed="/<features>/,/<\/features>/d" ;;
 *) die "--gic is 2, 3 or default" ;;
 esac
-esc() { sed 's/[&|\\]/\\&/g' <<<"$1"; }
+# esc TEXT: XML-escaped (text and attribute values), then for sed's s|||
+esc() {
+    sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' \
+        -e "s/'/\&apos;/g" -e 's/"/\&quot;/g' -e 's/[&|\\]/\\&/g' <<<"$1"
+}
 sed -e '/^<!--/,/^-->/d' -e "$gicsed" \
     -e "s|@TYPE@|$type|" -e "s|@NAME@|$(esc "$name")|" \
     -e "s|@MEMORY_MIB@|$mem|" -e "s|@VCPUS@|$vcpus|" \

@@ -153,9 +153,12 @@ default_gic_8() {
     virsh_ destroy dgic8 >/dev/null 2>&1 || true
     virsh_ undefine dgic8 || return 1
     grep -a -- '-machine' "$(qlog dgic8)"
-    grep -qa -- '-machine virt-[0-9.]*,.*gic-version=2' "$(qlog dgic8)"
+    cat "$log"
+    grep -qa -- '-machine virt-[0-9.]*,.*gic-version=2' "$(qlog dgic8)" &&
+        grep -qa -- '-smp 8,' "$(qlog dgic8)" &&
+        grep -qxa 'census: no arm,gic-v3 node (use -M virt,gic-version=3)' "$log"
 }
-check default-gic-8 "no <gic/>, type qemu: libvirt picks gic-version=2 and 8 vCPUs start" default_gic_8
+check default-gic-8 "no <gic/>, type qemu: libvirt picks gic-version=2; 8 vCPUs start and the guest runs (the census says it found no GICv3)" default_gic_8
 
 # --- definitions that must be refused --------------------------------------
 # refused NAME STAGE PATTERN DOMAIN-ARGS...: define (STAGE define) or start
