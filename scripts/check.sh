@@ -16,7 +16,7 @@
 #  4. the build of the three targets
 #  5. a curated list of QEMU's own tests (tests/qemu-tests.txt) via meson
 #  6. our own tests of the built binaries (tests/system/test-*.sh)
-#  7. x86 KVM error paths in the nested x86 lab, about 15 s each
+#  7. x86 KVM in the nested x86 lab (error paths, query-machines), 15-25 s each
 #     (tests/kvm-x86/test-*.sh; the lab's kernel is fetched once)
 #  8. the nested arm64 KVM lab: cross-build of the fork and of the unpatched
 #     base (for A/B tests), initramfs, tests/lab/test-*.sh; then the nested
@@ -139,7 +139,7 @@ PY
                 run "system/$(basename "$t" .sh)" bash "$t"
             done
 
-            echo "== x86 KVM error paths (nested x86 lab)"
+            echo "== x86 KVM (nested x86 lab)"
             if run "kvm-x86/fetch" "$top/lab/x86/fetch.sh"; then
                 for t in "$top"/tests/kvm-x86/test-*.sh; do
                     [ -e "$t" ] || continue
