@@ -93,12 +93,8 @@ RE_FIELD_ENF='IA32_VMX_MISC \(0x485\) would be 0x[0-9a-f]+: its MSEG revision, 0
 RE_LACKS='CPU 0: KVM refused to set MSR IA32_ARCH_CAPABILITIES \(0x10a\) to 0x[0-9a-f]+: this host.s KVM does not offer ibrs-all; turn it off with -cpu \.\.\.,-ibrs-all$'
 RE_REQ='IA32_VMX_TRUE_PINBASED_CTLS \(0x48d\): this host.s KVM requires vmx-intr-exit to be always on'
 
-# shellcheck source=tests/system/lib.sh
-. "$(dirname "$0")/../system/lib.sh"
-outer=${OUTER_QEMU:-$bin/qemu-system-x86_64}
-[ -x "$outer" ] || fail "no outer emulator $outer (make build, or set OUTER_QEMU)"
-export OUTER_QEMU=$outer
-inner=${QL_LAB_X86_INNER:-$bin/qemu-system-x86_64}
+# shellcheck source=tests/kvm-x86/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 
 # The case list, run by busybox ash inside the lab.  Output per case:
@@ -153,14 +149,8 @@ echo "KVMMSR-DONE"
 EOF
 
 t0=${EPOCHREALTIME/./}
-QL_LAB_X86_INNER=$inner "$top/lab/x86/initramfs.sh" || fail "lab/x86/initramfs.sh failed"
-rc=0
-QL_LAB_X86_APPEND="lab.l2=0 ${QL_LAB_X86_APPEND:-}" \
-    "$top/lab/x86/run.sh" --timeout "${QL_LAB_TIMEOUT:-400}" --log "$tmp/console.log" \
-    --script "$tmp/cases.sh" >"$tmp/lab.log" 2>&1 || rc=$?
-cat "$tmp/lab.log"
+x86_lab_run "$tmp/cases.sh" 400
 t1=${EPOCHREALTIME/./}
-touch "$tmp/console.log"
 
 # Per case: $tmp/NAME.err (stderr), $tmp/NAME.errq (without the shim's
 # lines), rc_NAME, mon_NAME ("" when the case did not report).

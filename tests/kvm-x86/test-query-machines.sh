@@ -12,11 +12,8 @@
 # Without the patch the kvm cases say M, and fail (unless K >= M, in which
 # case "kvm" cannot tell them apart and only kvm-100 decides).
 # QL_LAB_X86_INNER picks the inner binary (default the fork's).
-. "$(dirname "$0")/../system/lib.sh"
-outer=${OUTER_QEMU:-$bin/qemu-system-x86_64}
-[ -x "$outer" ] || fail "no outer emulator $outer (make build, or set OUTER_QEMU)"
-export OUTER_QEMU=$outer
-inner=${QL_LAB_X86_INNER:-$bin/qemu-system-x86_64}
+# shellcheck source=tests/kvm-x86/lib.sh
+. "$(dirname "$0")/lib.sh"
 
 # Run by busybox ash inside the lab: one "QM NAME q35=N rc=R" line a case,
 # stderr lines as "QM-ERR NAME: ...".
@@ -42,13 +39,7 @@ qm kvm-100 kvm KVMFAULT_MAX_VCPUS=100
 echo "QM-DONE"
 EOF
 
-QL_LAB_X86_INNER=$inner "$top/lab/x86/initramfs.sh" || fail "lab/x86/initramfs.sh failed"
-rc=0
-QL_LAB_X86_APPEND="lab.l2=0 ${QL_LAB_X86_APPEND:-}" \
-    "$top/lab/x86/run.sh" --timeout "${QL_LAB_TIMEOUT:-300}" --log "$tmp/console.log" \
-    --script "$tmp/cases.sh" >"$tmp/lab.log" 2>&1 || rc=$?
-cat "$tmp/lab.log"
-touch "$tmp/console.log"
+x86_lab_run "$tmp/cases.sh" 300
 grep -q '^QM-DONE' "$tmp/console.log" || fail "the lab did not run the cases (exit $rc)"
 
 val() { sed -n "s/^QM $1 q35=\([0-9a-z]*\) rc=0\$/\1/p" "$tmp/console.log" | tr -d '\r'; }
