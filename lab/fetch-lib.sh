@@ -75,8 +75,10 @@ fetch_all() {
 pin_line() {
     local role=$1 suite=$2 arch=$3 pkg=$4 ver f x
     apt_update "$suite" "$(cfg_arch "$arch")"
+    # awk reads to the end: an early exit would be apt-cache's SIGPIPE,
+    # which pipefail turns into a silent death of the assignment.
     ver=$(APT_CONFIG=$conf apt-cache show --no-all-versions "$pkg" 2>/dev/null |
-          awk '$1 == "Version:" { print $2; exit }')
+          awk '$1 == "Version:" && v == "" { v = $2 } END { print v }')
     [ -n "$ver" ] || die "$pkg not found in $suite $arch"
     f=
     for x in "$debs/${pkg}_"*"_$arch.deb"; do

@@ -64,11 +64,14 @@ ensure_sysroot
 
 # The kernel: boot/vmlinuz-* of the pinned linux-image .deb (arm64 Image
 # magic "ARMd" at offset 56; gunzip it should a later one be compressed).
-kdeb=$("$lab/fetch.sh" --list kernel | head -1)
+kdeb=$("$lab/fetch.sh" --list kernel | sed -n 1p) || die "lab/fetch.sh --list kernel failed"
+[ -n "$kdeb" ] || die "no kernel .deb is pinned (lab/packages.pin)"
 if [ ! -f "$out/Image" ] || [ "$(cat "$out/Image.src" 2>/dev/null)" != "$kdeb" ]; then
     rm -rf "$out/kernel"
     dpkg -x "$kdeb" "$out/kernel"
-    vmlinuz=$(ls "$out"/kernel/boot/vmlinuz-* | head -1)
+    vmlinuz=("$out"/kernel/boot/vmlinuz-*)
+    [ -f "${vmlinuz[0]}" ] || die "$kdeb has no boot/vmlinuz-*"
+    vmlinuz=${vmlinuz[0]}
     if gzip -t "$vmlinuz" 2>/dev/null; then
         gzip -dc "$vmlinuz" >"$out/Image.tmp"
     else

@@ -89,7 +89,7 @@ extract_kernel() {
     }
     unpack './boot/*' '*/modules.order' '*/kernel/arch/x86/kvm/*' '*/kernel/virt/*' \
         '*/kernel/drivers/crypto/ccp/*'
-    mroot=$(dirname "$(find "$tmp" -name modules.order | head -1)")
+    mroot=$(dirname "$(find "$tmp" -name modules.order -print -quit)")
     [ -f "$mroot/modules.order" ] || die "no modules.order in $kdeb"
     # modpath NAME: the module's path under $mroot (compressed), by name
     # (- and _ are the same in module names)
