@@ -11,7 +11,8 @@
 #   make check-all both, one summary (what CI runs)
 #   make tree      the applied git tree build/qemu, for editing
 #   make export    write build/qemu's commits back to patches/
-#   make submit    an upstream-style series in build/submit (OUT=dir)
+#   make submit    one upstream-style series per topic in build/submit/TOPIC
+#                  (OUT=dir, V=n, CONFIRM=yes once QEMU's sign-off rules are read)
 #   make tree-reset  discard edits in build/qemu and re-apply patches/
 #   make bisect-build  build every patch of the series on its own (slow)
 #   make bench     start-up benchmark: fork vs base vs raw-ioctl floor (lab)
@@ -45,7 +46,7 @@ export:
 	scripts/export.sh
 
 submit: tree
-	scripts/submit.sh $(OUT)
+	$(if $(V),QL_SUBMIT_VERSION=$(V)) $(if $(CONFIRM),QL_SUBMIT_CONFIRM=$(CONFIRM)) scripts/submit.sh $(OUT)
 
 # The nested arm64 KVM lab: pinned arm64 packages, the fork cross-built for
 # arm64, the lab's kernel and initramfs.

@@ -39,6 +39,10 @@ APT::Architecture "$arch";
 APT::Architectures { "$arch"; };
 APT::Get::AllowUnauthenticated "false";
 Acquire::Languages "none";
+// A suite's Release file may be past its Valid-Until (seen for sid here):
+// what is fetched is pinned by SHA-256 (base.pin, lab/*.pin), and apt still
+// checks the archive's signatures.
+Acquire::Check-Valid-Until "false";
 CONF
 # Keep the machine's own proxy settings (its apt.conf.d is not read).
 apt-config dump 2>/dev/null | grep -E '^Acquire::(http|https|ftp)::Proxy' >>"$dir/apt.conf" || true

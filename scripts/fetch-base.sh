@@ -8,7 +8,14 @@
 # Default: the Debian source package named in base.pin, downloaded with
 # "apt-get source --download-only" through a private apt configuration
 # (scripts/apt-private.sh), cached in $QL_CACHE/downloads, checked against
-# the pinned SHA-256 sums and unpacked with "dpkg-source -x".
+# the pinned SHA-256 sums, then unpacked in one of two ways:
+# - "unpack debian" (the default): "dpkg-source -x", upstream plus all of
+#   Debian's own patches;
+# - "unpack orig": only the .orig.tar.xz (upstream's tree minus the files
+#   Debian's +ds repack removes), plus the Debian patches named by
+#   "build-patch NAME" lines, taken from the pinned debian.tar.xz (build-only
+#   changes such a tree needs to configure, e.g. skip-unpack-edk2-blobs).
+#   What applies to this tree applies to upstream's release.
 #
 # QEMU_BASE=/path/to/qemu-X.Y.Z.tar.xz or QEMU_BASE=/path/to/qemu-source-dir
 # uses that upstream source instead (for machines that are not Debian); it is
@@ -91,7 +98,36 @@ if ! verify; then
     verify report
 fi
 
-dsc=$(awk '$1 == "sha256" && $3 ~ /\.dsc$/ { print $3; exit }' "$pin")
+pinfile() { awk -v re="$1" '$1 == "sha256" && $3 ~ re { f = $3 } END { print f }' "$pin"; }
+unpack=$(pinval unpack)
+if [ "${unpack:-debian}" = orig ]; then
+    orig=$(pinfile '\\.orig\\.tar\\.[a-z0-9]+$')
+    [ -n "$orig" ] || die "$pin says 'unpack orig' but pins no .orig.tar.*"
+    mkdir -p "$dest.tmp/src"
+    tar -xf "$dl/$orig" -C "$dest.tmp/src" --strip-components=1 ||
+        die "cannot unpack $orig"
+    mapfile -t bps < <(awk '$1 == "build-patch" { print $2 }' "$pin")
+    if [ ${#bps[@]} -gt 0 ]; then
+        deb=$(pinfile '\\.debian\\.tar\\.[a-z0-9]+$')
+        [ -n "$deb" ] || die "$pin names build patches but pins no .debian.tar.*"
+        mkdir -p "$dest.tmp/debian"
+        for bp in "${bps[@]}"; do
+            tar -xf "$dl/$deb" -C "$dest.tmp/debian" "debian/patches/$bp" 2>/dev/null ||
+                die "build-patch $bp is not in $deb"
+            patch -d "$dest.tmp/src" -p1 -s -N --no-backup-if-mismatch \
+                <"$dest.tmp/debian/debian/patches/$bp" >"$dest.tmp/err" 2>&1 ||
+                die "build-patch $bp does not apply to $orig: $(head -1 "$dest.tmp/err")"
+        done
+    fi
+    got=$(cat "$dest.tmp/src/VERSION" 2>/dev/null || true)
+    [ "$got" = "$upver" ] || die "$orig is QEMU '${got:-unknown}', base.pin says $upver"
+    rm -rf "$dest"
+    mv "$dest.tmp/src" "$dest"
+    echo "fetch-base: $pkg $ver verified, $orig unpacked${bps:+ with ${#bps[@]} build patches}"
+    exit 0
+fi
+[ "${unpack:-debian}" = debian ] || die "$pin: unknown 'unpack $unpack' (orig or debian)"
+dsc=$(pinfile '\\.dsc$')
 [ -n "$dsc" ] || die "$pin pins no .dsc"
 # dpkg-source checks the tarballs against the .dsc and applies Debian's
 # own quilt series.

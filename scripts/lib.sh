@@ -6,7 +6,9 @@ patches=${QL_PATCHES:-$top/patches}
 series=$patches/series
 state=$tree/.git/qemu-large
 
-# The patch files named in patches/series, in order.
+# The patch files named in patches/series, in order.  An entry is a file in
+# patches/ or in one folder of it: a folder is a topic series (e.g.
+# "arm-kvm/0001-....patch"), posted upstream on its own (make submit).
 series_list() {
     [ -f "$series" ] || return 0
     { grep -vE '^[[:space:]]*(#|$)' "$series" || true; } | sed 's/[[:space:]]*$//'
@@ -17,4 +19,23 @@ series_id() {
     series_list | while read -r p; do
         echo "$p $(sha256sum <"$patches/$p")"
     done | sha256sum | cut -d' ' -f1
+}
+
+# topic_of ENTRY: the topic (folder) of a series entry; "" for a file at the
+# top of patches/.
+topic_of() {
+    case $1 in */*) echo "${1%/*}" ;; *) echo "" ;; esac
+}
+
+# The topics of the series in order, once each (a top-level file: "").
+series_topics() {
+    series_list | while read -r p; do topic_of "$p"; done | awk '!seen[$0]++'
+}
+
+# topic_patches TOPIC: the series entries of TOPIC, in order.
+topic_patches() {
+    series_list | while read -r p; do
+        [ "$(topic_of "$p")" = "$1" ] && echo "$p"
+    done
+    return 0
 }

@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Make build/qemu a git tree of the pinned base (one commit, tag "base") with
-# one commit per patch of patches/series on branch "queue".
+# one commit per patch of patches/series on branch "queue", and a tag
+# "topic/NAME" on the last commit of each topic series (patches/NAME/).
 #
 # usage: prepare-tree.sh [--force]
 #
@@ -84,6 +85,7 @@ fi
 g am --abort >/dev/null 2>&1 || true
 g checkout -q -f queue 2>/dev/null || g checkout -q -f -B queue base
 g reset -q --hard base
+g tag -l 'topic/*' | while read -r t; do g tag -d "$t" >/dev/null; done
 n=0
 while read -r p; do
     n=$((n + 1))
@@ -98,6 +100,8 @@ while read -r p; do
         rm -f "$state/series-id"
         exit 1
     fi
+    t=$(topic_of "$p")
+    [ -z "$t" ] || g tag -f "topic/$t" >/dev/null
 done < <(series_list)
 g rev-parse HEAD >"$state/applied-head"
 echo "$series_id" >"$state/series-id"

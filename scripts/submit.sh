@@ -1,17 +1,30 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# make submit [OUT=dir]: the series as an upstream-style patch set in OUT
-# (default build/submit): a cover letter from docs/cover-letter.txt (first
-# line: subject; the rest: body), numbered [PATCH n/m], each patch signed off
-# with the invoking user's git identity; then QEMU's checkpatch.pl, with
-# sign-off checking, on every patch.
+# make submit [OUT=dir] [V=n]: each topic series of patches/ (one folder
+# each; top-level files form one series of their own) as an upstream-style
+# patch set in OUT/TOPIC (default build/submit):
+# - the topic is applied alone on the base (so it must be self-contained),
+#   every commit re-authored and signed off by the submitter;
+# - numbered [PATCH vN n/m] with a cover letter from docs/cover-letters/
+#   TOPIC.txt (first line: subject; the rest: body; the base release named);
+# - To: qemu-devel, Cc: what scripts/get_maintainer.pl of the applied tree
+#   says for the topic's patches;
+# - QEMU's checkpatch.pl, with sign-off checking, on every patch.
+#
+# The submitter is the git identity of the invoking user (GIT_AUTHOR_*/
+# GIT_COMMITTER_*, else git config user.name/user.email); nothing is written
+# while it is unset or a placeholder.  The submitter must have read QEMU's
+# rules on sign-off and code provenance (shown when not yet confirmed) and
+# confirm with QL_SUBMIT_CONFIRM=yes (make submit CONFIRM=yes).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
 . "$here/lib.sh"
 out=${1:-$build/submit}
-cover=${QL_COVER:-$top/docs/cover-letter.txt}
+version=${QL_SUBMIT_VERSION:-1}
+covers=${QL_COVERS:-$top/docs/cover-letters}
+pin=${QL_PIN:-$top/base.pin}
 
 die() { echo "submit: error: $*" >&2; exit 1; }
 g() { git -C "$tree" "$@"; }
@@ -19,26 +32,91 @@ g() { git -C "$tree" "$@"; }
 [ "$(g rev-parse HEAD)" = "$(cat "$state/applied-head" 2>/dev/null)" ] &&
     [ "$(cat "$state/series-id" 2>/dev/null)" = "$(series_id)" ] ||
     die "$tree does not match patches/ (make export, or make tree)"
-n=$(g rev-list --count base..HEAD)
-[ "$n" -gt 0 ] || die "patches/series is empty: nothing to submit"
-# The invoking user's identity: git's own variables, else git config.
-name=${GIT_COMMITTER_NAME:-$(git -C "$top" config user.name || true)}
-email=${GIT_COMMITTER_EMAIL:-$(git -C "$top" config user.email || true)}
-[ -n "$name" ] && [ -n "$email" ] ||
-    die "no git identity to sign off with: set git config user.name and user.email"
-[ -f "$cover" ] || die "no cover letter text $cover"
+[ -n "$(series_list)" ] || die "patches/series is empty: nothing to submit"
+[[ $version =~ ^[1-9][0-9]*$ ]] || die "V=$version is not a version number"
 
+# The submitter.
+name=${GIT_AUTHOR_NAME:-${GIT_COMMITTER_NAME:-$(git -C "$top" config user.name || true)}}
+email=${GIT_AUTHOR_EMAIL:-${GIT_COMMITTER_EMAIL:-$(git -C "$top" config user.email || true)}}
+[ -n "$name" ] && [ -n "$email" ] ||
+    die "no git identity: set git config user.name and user.email to your real name and address"
+domain=${email##*@}
+if [[ $email != *@*.* ]] || [[ ${domain,,} =~ (^|\.)(example\.(com|org|net)|example|localhost|localdomain|invalid|test|local)$ ]] ||
+   [[ ${name,,} == *qemu-large* ]]; then
+    die "'$name <$email>' is a placeholder identity: a Signed-off-by must carry your real name and address (git config user.name/user.email)"
+fi
+
+# QEMU's rules: shown, then confirmed.
+if [ "${QL_SUBMIT_CONFIRM:-}" != yes ]; then
+    cat >&2 <<MSG
+submit: before anything is written, read what QEMU asks of a submitter:
+  $tree/docs/devel/submitting-a-patch.rst, section "Patch emails must include a Signed-off-by: line"
+  $tree/docs/devel/code-provenance.rst (the Developer's Certificate of Origin, and
+    "Use of AI-generated content")
+MSG
+    sed -n '/^Patch emails must include a ``Signed-off-by:`` line$/,/^\.\. _/p' \
+        "$tree/docs/devel/submitting-a-patch.rst" 2>/dev/null | sed '$d; s/^/  | /' >&2 || true
+    if [ -f "$tree/docs/devel/code-provenance.rst" ]; then
+        sed -n '/^Use of AI-generated content$/,/^  \*\*This policy does not apply/p' \
+            "$tree/docs/devel/code-provenance.rst" | sed 's/^/  | /' >&2
+    else
+        echo "  (this base has no code-provenance.rst: read upstream master's docs/devel/code-provenance.rst)" >&2
+    fi
+    cat >&2 <<MSG
+submit: every patch will be re-authored and signed off as '$name <$email>'.
+By that sign-off you certify the Developer's Certificate of Origin for each patch,
+and that it is in line with code-provenance.rst.  If you can, run again with
+QL_SUBMIT_CONFIRM=yes (make submit CONFIRM=yes).  Nothing was written.
+MSG
+    exit 1
+fi
+
+upver=$(awk '$1 == "upstream-version" { print $2; exit }' "$pin")
+[ -n "${QEMU_BASE:-}" ] && upver=$(cat "$tree/VERSION")
 rm -rf "$out"
 mkdir -p "$out"
-g -c user.name="$name" -c user.email="$email" -c diff.noprefix=false \
-    -c diff.mnemonicPrefix=false format-patch -q --cover-letter --suffix=.patch \
-    --signoff --numbered --thread=shallow --subject-prefix=PATCH -o "$out" base..HEAD
-cl=$(ls "$out"/0000-cover-letter.patch)
-/usr/bin/python3 - "$cl" "$cover" <<'PY'
+wt=$(mktemp -d "${TMPDIR:-/tmp}/ql-submit.XXXXXX")
+trap 'g worktree remove --force "$wt/tree" >/dev/null 2>&1 || true; rm -rf "$wt"' EXIT
+export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
+bad=0 total=0
+while IFS= read -r topic; do
+    label=${topic:-series}
+    mapfile -t files < <(topic_patches "$topic")
+    cover=$covers/$label.txt
+    [ -f "$cover" ] || die "no cover letter text $cover for the topic '$label'"
+    # The topic alone on the base.
+    g worktree remove --force "$wt/tree" >/dev/null 2>&1 || true
+    g worktree add -q --detach "$wt/tree" base
+    for f in "${files[@]}"; do
+        git -C "$wt/tree" am -q --keep-cr "$patches/$f" >"$wt/am.log" 2>&1 || {
+            git -C "$wt/tree" am --abort >/dev/null 2>&1 || true
+            die "topic '$label' does not apply on the base alone: patches/$f: $(grep -m1 '^error:' "$wt/am.log" || tail -1 "$wt/am.log")"
+        }
+    done
+    # The submitter is the author; sign-off.
+    git -C "$wt/tree" -c core.hooksPath=/dev/null rebase -q --exec \
+        'git commit -q --amend --no-edit --reset-author --signoff' base >"$wt/rebase.log" 2>&1 ||
+        die "topic '$label': re-authoring failed: $(tail -1 "$wt/rebase.log")"
+    # Recipients, from MAINTAINERS.
+    rcpt=()
+    cc="$(cd "$wt/tree" && git format-patch -q --stdout base..HEAD |
+         ./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback 2>/dev/null || true)"
+    rcpt+=(--to=qemu-devel@nongnu.org)
+    while IFS= read -r a; do
+        [ -n "$a" ] && [ "$a" != qemu-devel@nongnu.org ] && rcpt+=("--cc=$a")
+    done < <(grep -oE '[^<> ,]+@[^<> ,]+' <<<"$cc" | sort -u)
+    d=$out/$label
+    mkdir -p "$d"
+    git -C "$wt/tree" -c diff.noprefix=false -c diff.mnemonicPrefix=false \
+        format-patch -q --cover-letter --suffix=.patch -v "$version" --numbered \
+        --thread=shallow --subject-prefix=PATCH "${rcpt[@]}" -o "$d" base..HEAD
+    cl=$(ls "$d"/v"$version"-0000-cover-letter.patch)
+    /usr/bin/python3 - "$cl" "$cover" "$upver" <<'PY'
 import sys
-path, cover = sys.argv[1], sys.argv[2]
+path, cover, upver = sys.argv[1:4]
 lines = open(cover).read().rstrip("\n").split("\n")
 subject, body = lines[0].strip(), "\n".join(lines[1:]).strip("\n")
+body += "\n\nThis series applies to QEMU v%s." % upver
 text = open(path).read()
 if "*** SUBJECT HERE ***" not in text or "*** BLURB HERE ***" not in text:
     sys.exit("submit: error: unexpected cover letter template from git")
@@ -46,14 +124,17 @@ text = text.replace("*** SUBJECT HERE ***", subject, 1)
 text = text.replace("*** BLURB HERE ***", body, 1)
 open(path, "w").write(text)
 PY
-bad=0
-for p in "$out"/0*.patch; do
-    [ "$p" = "$cl" ] && continue
-    if ! (cd "$tree" && ./scripts/checkpatch.pl --patch "$p") >"$p.checkpatch" 2>&1; then
-        echo "submit: checkpatch: $(basename "$p"): $(grep -m1 -E '^(ERROR|total)' "$p.checkpatch" || head -1 "$p.checkpatch")" >&2
-        bad=1
-    fi
-done
-[ $bad = 0 ] || die "checkpatch found errors (reports: $out/*.checkpatch)"
-rm -f "$out"/*.checkpatch
-echo "submit: $n patches and a cover letter in $out, checkpatch clean with sign-off checks"
+    for p in "$d"/v"$version"-0*.patch; do
+        [ "$p" = "$cl" ] && continue
+        total=$((total + 1))
+        if ! (cd "$wt/tree" && ./scripts/checkpatch.pl --patch "$p") >"$p.checkpatch" 2>&1 ||
+           ! grep -q '^total: 0 errors, 0 warnings' "$p.checkpatch"; then
+            echo "submit: checkpatch: $label/$(basename "$p"): $(grep -m1 -E '^(ERROR|WARNING|total)' "$p.checkpatch" || head -1 "$p.checkpatch")" >&2
+            bad=1
+        fi
+    done
+    echo "submit: $label: ${#files[@]} patches and a cover letter in $d (To: qemu-devel, Cc: $(( ${#rcpt[@]} - 1 )) from MAINTAINERS)"
+done < <(series_topics)
+[ $bad = 0 ] || die "checkpatch found errors or warnings (reports: $out/*/*.checkpatch)"
+rm -f "$out"/*/*.checkpatch
+echo "submit: $total patches in $(series_topics | wc -l) series in $out, v$version, checkpatch clean with sign-off checks"

@@ -28,7 +28,7 @@ ok "base imported as one commit"
 sed -i 's/^line two$/line two, patched/' "$tree/README.rst"
 git -C "$tree" commit -q -am "readme: patch line two" -m "Body."
 "$top/scripts/export.sh" >"$tmp/log"
-[ "$(grep -v '^#' "$tmp/patches/series")" = "0001-readme-patch-line-two.patch" ] ||
+[ "$(grep -vE '^(#|$)' "$tmp/patches/series")" = "0001-readme-patch-line-two.patch" ] ||
     fail "series is: $(cat "$tmp/patches/series")"
 p=$tmp/patches/0001-readme-patch-line-two.patch
 head -1 "$p" | grep -q '^From 0000000000000000000000000000000000000000 ' || fail "not --zero-commit"
@@ -82,6 +82,57 @@ head -1 "$tmp/log" | grep -q "^prepare-tree: error: patches/0001-readme-patch-li
     fail "first line does not name the patch and the place"
 grep -q 'while searching for' "$tmp/log" || fail "the failing hunk is not shown"
 ok "a patch that does not apply is named with its failing hunk"
+
+# Topic series: folders of patches/, their comments kept by export.
+"$prep" --force >/dev/null 2>&1 || true
+sed -i 's/^ line ONE$/ line one/' "$p"
+mkdir -p "$tmp/patches/docs"
+mv "$p" "$tmp/patches/docs/0001-readme-patch-line-two.patch"
+printf '# the header\n\n# docs: the README series\n# (a second comment line)\ndocs/0001-readme-patch-line-two.patch\n' >"$tmp/patches/series"
+"$prep" >"$tmp/log" || { cat "$tmp/log"; fail "a series with a topic folder"; }
+[ "$(git -C "$tree" rev-parse topic/docs)" = "$(git -C "$tree" rev-parse HEAD)" ] || fail "no tag topic/docs on the topic's last commit"
+sed -i 's/^line three$/line three, patched/' "$tree/README.rst"
+git -C "$tree" commit -q -am "readme: patch line three"
+printf 'int arm;\n' >>"$tree/hw/arm/virt.c"
+git -C "$tree" commit -q -am "hw/arm: add arm"
+"$top/scripts/export.sh" >"$tmp/log" || { cat "$tmp/log"; fail "export of a topic series"; }
+want='# the header
+
+# docs: the README series
+# (a second comment line)
+docs/0001-readme-patch-line-two.patch
+docs/0002-readme-patch-line-three.patch
+docs/0003-hw-arm-add-arm.patch'
+[ "$(cat "$tmp/patches/series")" = "$want" ] || fail "series after export: $(cat "$tmp/patches/series")"
+[ -f "$tmp/patches/docs/0003-hw-arm-add-arm.patch" ] && [ ! -e "$tmp/patches/0003-hw-arm-add-arm.patch" ] ||
+    fail "new commits are not in the topic's folder: $(cd "$tmp/patches" && find . -name '*.patch')"
+ok "export keeps a topic folder, its comments and numbers new commits in it"
+# Moved to a new topic by hand in patches/series: kept there, renumbered.
+mkdir -p "$tmp/patches/arm"
+mv "$tmp/patches/docs/0003-hw-arm-add-arm.patch" "$tmp/patches/arm/0003-hw-arm-add-arm.patch"
+sed -i 's|^docs/0003-hw-arm-add-arm.patch$|\n# arm: the board\narm/0003-hw-arm-add-arm.patch|' "$tmp/patches/series"
+"$prep" >"$tmp/log" || { cat "$tmp/log"; fail "a second topic"; }
+"$top/scripts/export.sh" >"$tmp/log"
+[ "$(grep -vE '^(#|$)' "$tmp/patches/series" | tr '\n' ' ')" = "docs/0001-readme-patch-line-two.patch docs/0002-readme-patch-line-three.patch arm/0001-hw-arm-add-arm.patch " ] ||
+    fail "series after a move: $(cat "$tmp/patches/series")"
+grep -qx '# arm: the board' "$tmp/patches/series" || fail "the new topic's comment was lost"
+[ "$(git -C "$tree" rev-parse topic/docs)" = "$(git -C "$tree" rev-parse HEAD~1)" ] &&
+    [ "$(git -C "$tree" rev-parse topic/arm)" = "$(git -C "$tree" rev-parse HEAD)" ] || fail "topic tags after export"
+ok "a patch moved to a new topic stays there; tags follow"
+# A topic split by another one is refused.
+git -C "$tree" commit -q --allow-empty -m "docs: readme again"
+printf 'docs/0003-docs-readme-again.patch\n' >/dev/null
+git -C "$tree" format-patch -q -1 --stdout >"$tmp/patches/docs/0003-docs-readme-again.patch"
+# the commit after arm/ belongs to arm by default: make it docs by its file,
+# then export must refuse the split
+sed -i '$a docs/0003-docs-readme-again.patch' "$tmp/patches/series"
+expect_fail "$tmp/log" "$top/scripts/export.sh"
+grep -q "topic 'docs' is not contiguous" "$tmp/log" || fail "split topic: $(cat "$tmp/log")"
+ok "a topic split by another is refused"
+git -C "$tree" reset -q --hard HEAD~1
+sed -i '$d' "$tmp/patches/series"
+rm -f "$tmp/patches/docs/0003-docs-readme-again.patch"
+"$top/scripts/export.sh" >"$tmp/log"
 
 # A series entry without a file.
 echo "0002-missing.patch" >>"$tmp/patches/series"

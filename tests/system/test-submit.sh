@@ -1,54 +1,129 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# make submit on a stand-in base that carries the real tree's checkpatch.pl:
-# a cover letter from the docs text, [PATCH n/m] subjects, the user's
-# sign-off; a patch that breaks QEMU's coding style is refused.
+# make submit on a stand-in base that carries the real tree's checkpatch.pl
+# and get_maintainer.pl: one directory per topic series, each applied alone
+# on the base, [PATCH v2 n/m] with a cover letter from the docs text naming
+# the base release, the submitter as author and in the Signed-off-by, To
+# qemu-devel and Cc from MAINTAINERS; nothing written for a placeholder
+# identity or before QEMU's sign-off rules are confirmed; a topic that needs
+# another topic, and a patch that breaks QEMU's coding style, are refused.
 . "$(dirname "$0")/lib.sh"
 real=$build/qemu
 [ -x "$real/scripts/checkpatch.pl" ] || fail "no applied tree at $real (make tree)"
 upver=$(awk '$1 == "upstream-version" { print $2 }' "$top/base.pin")
-mkdir -p "$tmp/base/scripts" "$tmp/base/hw/core"
-echo "$upver" >"$tmp/base/VERSION"
-cp "$real/scripts/checkpatch.pl" "$tmp/base/scripts/"
-# what checkpatch.pl looks for to recognise the top of a QEMU tree
-mkdir -p "$tmp/base/docs" "$tmp/base/linux-user" "$tmp/base/system"
-touch "$tmp/base/COPYING" "$tmp/base/MAINTAINERS" "$tmp/base/Makefile" "$tmp/base/README.rst"
-printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\n' >"$tmp/base/hw/core/demo.c"
-mkdir -p "$tmp/patches"
-export QEMU_BASE=$tmp/base QL_BUILD=$tmp/build QL_PATCHES=$tmp/patches
-export GIT_COMMITTER_NAME="Test User" GIT_COMMITTER_EMAIL=test@example.org
+b=$tmp/base
+mkdir -p "$b/scripts" "$b/hw/core" "$b/hw/misc" "$b/docs/devel" "$b/linux-user" "$b/system"
+echo "$upver" >"$b/VERSION"
+cp "$real/scripts/checkpatch.pl" "$real/scripts/get_maintainer.pl" "$b/scripts/"
+# code-provenance.rst is upstream's since 10.1
+cp "$real/docs/devel/submitting-a-patch.rst" "$b/docs/devel/"
+[ ! -f "$real/docs/devel/code-provenance.rst" ] || cp "$real/docs/devel/code-provenance.rst" "$b/docs/devel/"
+touch "$b/COPYING" "$b/Makefile" "$b/README.rst" "$b/linux-user/.keep" "$b/system/.keep"
+cat >"$b/MAINTAINERS" <<'EOF'
+QEMU Maintainers
+----------------
+
+Core
+M: Core Maintainer <core.maint@maintainers.invalid>
+L: qemu-core@lists.invalid
+S: Maintained
+F: hw/core/
+
+Misc
+M: Misc Maintainer <misc.maint@maintainers.invalid>
+S: Maintained
+F: hw/misc/
+EOF
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\n' >"$b/hw/core/demo.c"
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint m;\n' >"$b/hw/misc/misc.c"
+mkdir -p "$tmp/patches" "$tmp/covers"
+export QEMU_BASE=$b QL_BUILD=$tmp/build QL_PATCHES=$tmp/patches QL_COVERS=$tmp/covers
 tree=$tmp/build/qemu
 "$top/scripts/prepare-tree.sh" >/dev/null
-# the tree's own commits need an identity too
-git -C "$tree" config user.name "Patch Author"
-git -C "$tree" config user.email author@example.org
+git -C "$tree" config user.name "qemu-large developer"
+git -C "$tree" config user.email developer@qemu-large.invalid
 
 printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\nint y;\n' >"$tree/hw/core/demo.c"
 git -C "$tree" commit -q -am "hw/core: add y" -m "A well-formed change."
 printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\nint y;\nint z;\n' >"$tree/hw/core/demo.c"
 git -C "$tree" commit -q -am "hw/core: add z" -m "Another one."
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint m;\nint n;\n' >"$tree/hw/misc/misc.c"
+git -C "$tree" commit -q -am "hw/misc: add n" -m "The other topic."
 "$top/scripts/export.sh" >/dev/null
-"$top/scripts/submit.sh" "$tmp/out" >"$tmp/log" 2>&1 || { cat "$tmp/log"; fail "submit of a clean series"; }
-ls "$tmp/out"
-cl=$tmp/out/0000-cover-letter.patch
-subj=$(head -1 "$top/docs/cover-letter.txt")
-grep -q "^Subject: \[PATCH 0/2\] $subj" "$cl" || fail "cover letter subject"
-! grep -q '\*\*\* \(SUBJECT\|BLURB\) HERE' "$cl" || fail "cover letter placeholders left"
-grep -q "$(sed -n 2p "$top/docs/cover-letter.txt")" "$cl" || fail "cover letter body"
-p1=$tmp/out/0001-hw-core-add-y.patch
-grep -q '^Subject: \[PATCH 1/2\] hw/core: add y' "$p1" || fail "numbered subject"
-grep -q '^Signed-off-by: Test User <test@example.org>$' "$p1" || fail "sign-off"
-grep -q '^From: Patch Author <author@example.org>$' "$p1" || fail "author kept"
-ok "clean series: cover letter, numbering, sign-off, checkpatch passed"
+# two topics: core (2 patches), misc (1)
+mkdir -p "$tmp/patches/core" "$tmp/patches/misc"
+mv "$tmp/patches"/000[12]-*.patch "$tmp/patches/core/"
+mv "$tmp/patches"/0003-*.patch "$tmp/patches/misc/0001-hw-misc-add-n.patch"
+printf '# core: the core series\ncore/0001-hw-core-add-y.patch\ncore/0002-hw-core-add-z.patch\n\n# misc\nmisc/0001-hw-misc-add-n.patch\n' \
+    >"$tmp/patches/series"
+"$top/scripts/prepare-tree.sh" >/dev/null
+printf 'hw/core: y and z\n\nThe core body line.\n' >"$tmp/covers/core.txt"
+printf 'hw/misc: n\n\nThe misc body line.\n' >"$tmp/covers/misc.txt"
+
+submit() { "$top/scripts/submit.sh" "$tmp/out" >"$tmp/log" 2>&1; }
+as() { local n=$1 e=$2; shift 2; GIT_AUTHOR_NAME=$n GIT_AUTHOR_EMAIL=$e GIT_COMMITTER_NAME=$n GIT_COMMITTER_EMAIL=$e "$@"; }
+
+for id in "qemu-large developer|developer@qemu-large.invalid" "Some One|someone@example.org" "Some One|root@localhost"; do
+    rm -rf "$tmp/out"
+    if as "${id%|*}" "${id#*|}" env QL_SUBMIT_CONFIRM=yes "$top/scripts/submit.sh" "$tmp/out" >"$tmp/log" 2>&1; then
+        cat "$tmp/log"; fail "submit accepted the placeholder identity ${id#*|}"
+    fi
+    grep -q 'is a placeholder identity' "$tmp/log" || { cat "$tmp/log"; fail "no clear refusal for ${id#*|}"; }
+    [ ! -e "$tmp/out" ] || fail "files written for a placeholder identity"
+done
+ok "placeholder identities refused, nothing written"
+
+rm -rf "$tmp/out"
+if as "Jane Submitter" jane@submitter.dev "$top/scripts/submit.sh" "$tmp/out" >"$tmp/log" 2>&1; then
+    fail "submit wrote without the confirmation"
+fi
+{ [ ! -f "$b/docs/devel/code-provenance.rst" ] || grep -q 'Use of AI-generated content' "$tmp/log"; } &&
+    grep -q 'code-provenance.rst' "$tmp/log" && grep -q 'Signed-off-by: line' "$tmp/log" &&
+    grep -q 'QL_SUBMIT_CONFIRM=yes' "$tmp/log" || { cat "$tmp/log"; fail "the rules were not shown"; }
+[ ! -e "$tmp/out" ] || fail "files written before the confirmation"
+ok "without the confirmation: QEMU's sign-off and provenance rules shown, nothing written"
+
+export QL_SUBMIT_CONFIRM=yes QL_SUBMIT_VERSION=2
+as "Jane Submitter" jane@submitter.dev submit || { cat "$tmp/log"; fail "submit of two clean topics"; }
+cat "$tmp/log"
+c=$tmp/out/core m=$tmp/out/misc
+[ "$(ls "$c")" = "$(printf 'v2-0000-cover-letter.patch\nv2-0001-hw-core-add-y.patch\nv2-0002-hw-core-add-z.patch')" ] ||
+    fail "core: $(ls "$c")"
+[ "$(ls "$m")" = "$(printf 'v2-0000-cover-letter.patch\nv2-0001-hw-misc-add-n.patch')" ] || fail "misc: $(ls "$m")"
+grep -q '^Subject: \[PATCH v2 0/2\] hw/core: y and z$' "$c/v2-0000-cover-letter.patch" || fail "core cover subject"
+grep -q '^The core body line\.$' "$c/v2-0000-cover-letter.patch" || fail "core cover body"
+grep -q "^This series applies to QEMU v$upver\.\$" "$c/v2-0000-cover-letter.patch" || fail "base release not named"
+grep -q '^Subject: \[PATCH v2 1/1\] hw/misc: add n$' "$m/v2-0001-hw-misc-add-n.patch" || fail "misc numbering"
+p1=$c/v2-0001-hw-core-add-y.patch
+grep -q '^Subject: \[PATCH v2 1/2\] hw/core: add y$' "$p1" || fail "numbered subject"
+grep -q '^From: Jane Submitter <jane@submitter.dev>$' "$p1" || fail "author is not the submitter"
+grep -q '^Signed-off-by: Jane Submitter <jane@submitter.dev>$' "$p1" || fail "sign-off"
+! grep -q 'qemu-large' "$p1" || fail "the placeholder author is still in the patch"
+grep -q '^To: qemu-devel@nongnu.org$' "$p1" || fail "To: qemu-devel"
+grep -q 'core.maint@maintainers.invalid' "$p1" && grep -q 'qemu-core@lists.invalid' "$p1" || fail "Cc from MAINTAINERS"
+! grep -q 'misc.maint' "$p1" || fail "the other topic's maintainer in Cc"
+grep -q 'misc.maint@maintainers.invalid' "$m/v2-0001-hw-misc-add-n.patch" || fail "misc Cc"
+ok "one directory per topic: v2 numbering, cover letters, the submitter as author and sign-off, To/Cc"
+
+# A topic that needs another topic's patch is not self-contained.
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\nint y;\nint z;\nint w;\n' >"$tree/hw/core/demo.c"
+git -C "$tree" commit -q -am "hw/core: add w"
+"$top/scripts/export.sh" >/dev/null
+mv "$tmp/patches/misc/0002-hw-core-add-w.patch" "$tmp/patches/misc/0002-hw-core-add-w.patch" 2>/dev/null || true
+grep -q '^misc/0002-hw-core-add-w.patch$' "$tmp/patches/series" || fail "export put the new commit elsewhere: $(cat "$tmp/patches/series")"
+if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a topic that needs another was submitted"; fi
+grep -q "topic 'misc' does not apply on the base alone: patches/misc/0002-hw-core-add-w.patch" "$tmp/log" ||
+    { cat "$tmp/log"; fail "the dependent patch is not named"; }
+git -C "$tree" reset -q --hard HEAD~1
+"$top/scripts/export.sh" >/dev/null
+ok "a topic that needs another topic's patch is refused, naming the patch"
 
 # A style error must stop the submission.
-printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\nint y;\nint z;\n// bad\n' >"$tree/hw/core/demo.c"
-git -C "$tree" commit -q -am "hw/core: a C99 comment"
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint m;\nint n;\n// bad\n' >"$tree/hw/misc/misc.c"
+git -C "$tree" commit -q -am "hw/misc: a C99 comment"
 "$top/scripts/export.sh" >/dev/null
-if "$top/scripts/submit.sh" "$tmp/out" >"$tmp/log" 2>&1; then
-    cat "$tmp/log"; fail "submit accepted a checkpatch error"
-fi
+if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "submit accepted a checkpatch error"; fi
 cat "$tmp/log"
-grep -q 'checkpatch: 0003-hw-core-a-C99-comment.patch: ERROR' "$tmp/log" || fail "the bad patch is not named"
+grep -q 'checkpatch: misc/v2-0002-hw-misc-a-C99-comment.patch: ERROR' "$tmp/log" || fail "the bad patch is not named"
 ok "a checkpatch error stops the submission and names the patch"
