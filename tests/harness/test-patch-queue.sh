@@ -121,7 +121,6 @@ grep -qx '# arm: the board' "$tmp/patches/series" || fail "the new topic's comme
 ok "a patch moved to a new topic stays there; tags follow"
 # A topic split by another one is refused.
 git -C "$tree" commit -q --allow-empty -m "docs: readme again"
-printf 'docs/0003-docs-readme-again.patch\n' >/dev/null
 git -C "$tree" format-patch -q -1 --stdout >"$tmp/patches/docs/0003-docs-readme-again.patch"
 # the commit after arm/ belongs to arm by default: make it docs by its file,
 # then export must refuse the split

@@ -110,7 +110,6 @@ ok "one directory per topic: v2 numbering, cover letters, the submitter as autho
 printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\nint y;\nint z;\nint w;\n' >"$tree/hw/core/demo.c"
 git -C "$tree" commit -q -am "hw/core: add w"
 "$top/scripts/export.sh" >/dev/null
-mv "$tmp/patches/misc/0002-hw-core-add-w.patch" "$tmp/patches/misc/0002-hw-core-add-w.patch" 2>/dev/null || true
 grep -q '^misc/0002-hw-core-add-w.patch$' "$tmp/patches/series" || fail "export put the new commit elsewhere: $(cat "$tmp/patches/series")"
 if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a topic that needs another was submitted"; fi
 grep -q "topic 'misc' does not apply on the base alone: patches/misc/0002-hw-core-add-w.patch" "$tmp/log" ||
