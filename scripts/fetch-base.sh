@@ -16,6 +16,8 @@
 #   "build-patch NAME" lines, taken from the pinned debian.tar.xz (build-only
 #   changes such a tree needs to configure, e.g. skip-unpack-edk2-blobs).
 #   What applies to this tree applies to upstream's release.
+#   QL_BUILD_PATCHES_TO=DIR leaves them unapplied, copied to DIR as
+#   NN-NAME in order, for the caller to apply.
 #
 # QEMU_BASE=/path/to/qemu-X.Y.Z.tar.xz or QEMU_BASE=/path/to/qemu-source-dir
 # uses that upstream source instead (for machines that are not Debian); it is
@@ -107,6 +109,7 @@ if [ "${unpack:-debian}" = orig ]; then
     tar -xf "$dl/$orig" -C "$dest.tmp/src" --strip-components=1 ||
         die "cannot unpack $orig"
     mapfile -t bps < <(awk '$1 == "build-patch" { print $2 }' "$pin")
+    applied=()
     if [ ${#bps[@]} -gt 0 ]; then
         deb=$(pinfile '\\.debian\\.tar\\.[a-z0-9]+$')
         [ -n "$deb" ] || die "$pin names build patches but pins no .debian.tar.*"
@@ -114,16 +117,25 @@ if [ "${unpack:-debian}" = orig ]; then
         for bp in "${bps[@]}"; do
             tar -xf "$dl/$deb" -C "$dest.tmp/debian" "debian/patches/$bp" 2>/dev/null ||
                 die "build-patch $bp is not in $deb"
-            patch -d "$dest.tmp/src" -p1 -s -N --no-backup-if-mismatch \
-                <"$dest.tmp/debian/debian/patches/$bp" >"$dest.tmp/err" 2>&1 ||
-                die "build-patch $bp does not apply to $orig: $(head -1 "$dest.tmp/err")"
+            if [ -n "${QL_BUILD_PATCHES_TO:-}" ]; then
+                # Left for the caller to apply in this order (prepare-tree.sh
+                # commits the bare orig tree first, as tag "orig").
+                mkdir -p "$QL_BUILD_PATCHES_TO"
+                cp "$dest.tmp/debian/debian/patches/$bp" \
+                    "$QL_BUILD_PATCHES_TO/$(printf '%02d' $((${#applied[@]} + 1)))-$bp"
+            else
+                patch -d "$dest.tmp/src" -p1 -s -N --no-backup-if-mismatch \
+                    <"$dest.tmp/debian/debian/patches/$bp" >"$dest.tmp/err" 2>&1 ||
+                    die "build-patch $bp does not apply to $orig: $(head -1 "$dest.tmp/err")"
+            fi
+            applied+=("$bp")
         done
     fi
     got=$(cat "$dest.tmp/src/VERSION" 2>/dev/null || true)
     [ "$got" = "$upver" ] || die "$orig is QEMU '${got:-unknown}', base.pin says $upver"
     rm -rf "$dest"
     mv "$dest.tmp/src" "$dest"
-    echo "fetch-base: $pkg $ver verified, $orig unpacked${bps:+ with ${#bps[@]} build patches}"
+    echo "fetch-base: $pkg $ver verified, $orig unpacked${bps:+ with ${#bps[@]} build patches${QL_BUILD_PATCHES_TO:+ (left in $QL_BUILD_PATCHES_TO)}}"
     exit 0
 fi
 [ "${unpack:-debian}" = debian ] || die "$pin: unknown 'unpack $unpack' (orig or debian)"

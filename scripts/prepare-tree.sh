@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Make build/qemu a git tree of the pinned base (one commit, tag "base") with
+# Make build/qemu a git tree of the pinned base (tag "base"; tag "orig" is the
+# tree without the pin's build-only patches, which get their own commit) with
 # one commit per patch of patches/series on branch "queue", and a tag
 # "topic/NAME" on the last commit of each topic series (patches/NAME/).
 #
@@ -49,7 +50,11 @@ if [ ! -d "$tree/.git" ] || [ "$(cat "$state/base-id" 2>/dev/null)" != "$base_id
         fi
     fi
     echo "prepare-tree: importing the base into $tree"
-    "$here/fetch-base.sh" "$build/base-src"
+    # Build-only patches of the pin (unpack orig) are left out of the
+    # first commit, so that tag "orig" is the bare upstream tree that
+    # make submit checks each series against.
+    rm -rf "$build/base-patches"
+    QL_BUILD_PATCHES_TO=$build/base-patches "$here/fetch-base.sh" "$build/base-src"
     rm -rf "$tree"
     mv "$build/base-src" "$tree"
     g init -q -b queue
@@ -62,6 +67,21 @@ if [ ! -d "$tree/.git" ] || [ "$(cat "$state/base-id" 2>/dev/null)" != "$base_id
         GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE" \
         g commit -q --no-verify -m "base: ${QEMU_BASE:+upstream }QEMU $(cat "$tree/VERSION")" \
             -m "$(grep -vE '^#' "${QL_PIN:-$top/base.pin}" | sed 's/^/    /')" -m "identity: $base_id"
+    g tag -f orig >/dev/null
+    if [ -d "$build/base-patches" ]; then
+        names=()
+        for bp in "$build/base-patches"/*; do
+            patch -d "$tree" -p1 -s -N --no-backup-if-mismatch <"$bp" >"$build/base-patches.err" 2>&1 ||
+                die "build-patch ${bp##*/[0-9][0-9]-} does not apply to the base: $(head -1 "$build/base-patches.err")"
+            names+=("${bp##*/[0-9][0-9]-}")
+        done
+        g add -A -f .
+        GIT_AUTHOR_NAME=qemu-large GIT_AUTHOR_EMAIL=qemu-large@localhost \
+            GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE" \
+            g commit -q --no-verify -m "base: build-only patches (not part of any series)" \
+                -m "$(printf '    %s\n' "${names[@]}")"
+        rm -rf "$build/base-patches" "$build/base-patches.err"
+    fi
     g tag -f base >/dev/null
     mkdir -p "$state"
     echo "$base_id" >"$state/base-id"

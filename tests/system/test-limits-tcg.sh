@@ -54,8 +54,11 @@ starts() {
     fi
 }
 
+# The versioned machine that "virt" names, e.g. virt-10.2 on QEMU 10.2.
+virt=$("$q" -M help | sed -n 's/^virt .*(alias of \(virt-[0-9.]*\)).*/\1/p')
+[ -n "$virt" ] || { echo "FAIL: -M help names no alias of virt" >&2; exit 1; }
 refuse smp-513 "-M virt -smp 513" \
-    "$Q: Invalid SMP CPUs 513. The max CPUs supported by machine 'virt-10.0' is 512"
+    "$Q: Invalid SMP CPUs 513. The max CPUs supported by machine '$virt' is 512"
 refuse smp-0 "-M virt -smp 0" \
     "$Q: Invalid CPU topology: CPU topology parameters must be greater than zero"
 refuse maxcpus-lt-cpus "-M virt -smp 8,maxcpus=4" \
