@@ -82,6 +82,29 @@ mkdir -p "$datadir"
 for f in "$tree"/pc-bios/*.bin; do
     [ -f "$f" ] && ln -sfn "$f" "$datadir/$(basename "$f")"
 done
+# The +ds orig tarball drops the boot ROM blobs of the Nuvoton and ASPEED
+# boards (pc-bios/npcm7xx_bootrom.bin, npcm8xx_bootrom.bin,
+# ast27x0_bootrom.bin) but keeps their source, roms/vbootrom: build the
+# missing ones with the cross compilers, as Debian's package does, so that
+# those machines (and qom-test, which starts every machine) find them.
+# Only the aarch64 target has these boards.
+vbootrom() {  # DIR BLOB CROSS_COMPILE
+    [ ! -f "$tree/pc-bios/$2" ] && [ -d "$tree/roms/vbootrom/$1" ] || return 0
+    if [ ! -f "$bdir/vbootrom/$1/$2" ]; then
+        rm -rf "$bdir/vbootrom/$1" "$bdir/vbootrom/lib"
+        mkdir -p "$bdir/vbootrom"
+        cp -a "$tree/roms/vbootrom/$1" "$tree/roms/vbootrom/lib" "$bdir/vbootrom/"
+        make -C "$bdir/vbootrom/$1" CROSS_COMPILE="$3" GIT_VERSION="qemu-$(cat "$tree/VERSION")" \
+            "$2" >"$bdir/vbootrom-$1.log" 2>&1 ||
+            die "building roms/vbootrom/$1 failed (log: $bdir/vbootrom-$1.log; it needs ${3}gcc and its libc headers: make setup)"
+    fi
+    ln -sfn "$bdir/vbootrom/$1/$2" "$datadir/$2"
+}
+if [[ ,$targets, == *,aarch64-softmmu,* ]]; then
+    vbootrom npcm7xx npcm7xx_bootrom.bin arm-linux-gnueabi-
+    vbootrom npcm8xx npcm8xx_bootrom.bin aarch64-linux-gnu-
+    vbootrom ast27x0 ast27x0_bootrom.bin aarch64-linux-gnu-
+fi
 if [ -n "${QL_BDIR:-}" ]; then
     echo "build: binaries in $bdir: ${bins[*]} qemu-img"
     exit 0

@@ -21,7 +21,8 @@ g rev-parse -q --verify base >/dev/null || die "$tree has no tag 'base'"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 # Personal git settings must not change the files.
-g -c diff.noprefix=false -c diff.mnemonicPrefix=false -c diff.algorithm=myers \
+# core.abbrev: the index lines do not depend on how many objects the tree has.
+g -c diff.noprefix=false -c diff.mnemonicPrefix=false -c diff.algorithm=myers -c core.abbrev=12 \
     -c diff.renames=true -c format.headers= -c format.signOff=false \
     format-patch -q --zero-commit --no-signature -N --subject-prefix=PATCH \
     --suffix=.patch --no-signoff -o "$tmp" base..HEAD

@@ -28,7 +28,11 @@ pkgs_build="build-essential git ninja-build flex bison pkg-config
     debian-archive-keyring"
 # Cross compiler for the bare-metal aarch64 guest payloads in guest/ and the
 # arm64 QEMU of the nested KVM lab (lab/), plus the lab's initramfs tools.
-pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu cpio gzip fakeroot"
+# The libc headers and gcc-arm-linux-gnueabi: the boot ROMs of the npcm7xx,
+# npcm8xx and ast27x0 boards, which the +ds orig tarball has as source only
+# (roms/vbootrom, built by scripts/build.sh).
+pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
+    gcc-arm-linux-gnueabi libc6-dev-armel-cross cpio gzip fakeroot"
 # Firmware the binaries load (x86 PC BIOS and option ROMs, ppc64 SLOF and
 # skiboot), found through --firmwarepath.
 pkgs_fw="seabios ipxe-qemu qemu-system-data"

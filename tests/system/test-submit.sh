@@ -7,7 +7,9 @@
 # the base release, the submitter as author and in the Signed-off-by, To
 # qemu-devel and Cc from MAINTAINERS; nothing written for a placeholder
 # identity or before QEMU's sign-off rules are confirmed; a topic that needs
-# another topic, and a patch that breaks QEMU's coding style, are refused.
+# another topic, and a patch that breaks QEMU's coding style, are refused;
+# checkpatch's MAINTAINERS prompt is answered only for covered new files;
+# a series that does not apply to the bare orig tree is refused.
 . "$(dirname "$0")/lib.sh"
 real=$build/qemu
 [ -x "$real/scripts/checkpatch.pl" ] || fail "no applied tree at $real (make tree)"
@@ -126,3 +128,41 @@ if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "sub
 cat "$tmp/log"
 grep -q 'checkpatch: misc/v2-0002-hw-misc-a-C99-comment.patch: ERROR' "$tmp/log" || fail "the bad patch is not named"
 ok "a checkpatch error stops the submission and names the patch"
+git -C "$tree" reset -q --hard HEAD~1
+"$top/scripts/export.sh" >/dev/null
+
+# checkpatch asks "Does MAINTAINERS need updating?" of every patch that adds
+# a file: accepted, with its reason, when a section with a maintainer covers
+# the new file; a warning like any other when none does.
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint nn;\n' >"$tree/hw/misc/new.c"
+git -C "$tree" add hw/misc/new.c
+git -C "$tree" commit -q -m "hw/misc: a new file" -m "Covered by the Misc section."
+"$top/scripts/export.sh" >/dev/null
+as "Jane Submitter" jane@submitter.dev submit || { cat "$tmp/log"; fail "a new file that MAINTAINERS covers was refused"; }
+grep -q "checkpatch: misc/v2-0002-hw-misc-a-new-file.patch: 0 errors; its one warning asks whether MAINTAINERS needs updating, and it does not: hw/misc/new.c is in Misc" "$tmp/log" &&
+    grep -q 'beyond 1 MAINTAINERS prompts answered above' "$tmp/log" || { cat "$tmp/log"; fail "the MAINTAINERS prompt was not answered"; }
+git -C "$tree" reset -q --hard HEAD~1
+mkdir -p "$tree/linux-user"
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint lu;\n' >"$tree/linux-user/new.c"
+git -C "$tree" add linux-user/new.c
+git -C "$tree" commit -q -m "linux-user: a new file" -m "No section covers it."
+"$top/scripts/export.sh" >/dev/null
+if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a new file that no section covers passed"; fi
+grep -q 'checkpatch: misc/v2-0002-linux-user-a-new-file.patch: WARNING: added, moved or deleted file' "$tmp/log" ||
+    { cat "$tmp/log"; fail "the uncovered new file is not named"; }
+git -C "$tree" reset -q --hard HEAD~1
+"$top/scripts/export.sh" >/dev/null
+ok "checkpatch's MAINTAINERS prompt: answered when a section covers the new file, a warning when none does"
+
+# What is written must apply to the bare orig tree (tag orig: the base
+# without the pin's build-only patches).  Stand-in: an orig where
+# hw/misc/misc.c differs from the base's.
+git -C "$tree" worktree add -q --detach "$tmp/orig-wt" base
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint m0;\n' >"$tmp/orig-wt/hw/misc/misc.c"
+git -C "$tmp/orig-wt" commit -q -am "orig differs"
+git -C "$tree" tag -f orig "$(git -C "$tmp/orig-wt" rev-parse HEAD)" >/dev/null
+git -C "$tree" worktree remove --force "$tmp/orig-wt"
+if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a series that does not apply to orig was written"; fi
+grep -q "topic 'misc': v2-0001-hw-misc-add-n.patch does not apply to the bare orig tree" "$tmp/log" ||
+    { cat "$tmp/log"; fail "the series that does not apply to orig is not named"; }
+ok "a series that does not apply to the bare orig tree is refused"
