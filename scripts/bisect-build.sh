@@ -7,10 +7,11 @@
 # checked out at that commit and built incrementally:
 #   - the arm64 cross build of qemu-system-aarch64 (lab/cross-build.sh; the
 #     only build that compiles the KVM-on-Arm code, e.g. target/arm/kvm.c);
-#   - the x86_64 host build of qemu-system-aarch64 (TCG, with the KVM
-#     stubs) plus the unit tests and qtests the series adds, where they exist
-#     at that commit (the generic KVM code is compiled by the cross build;
-#     the x86_64 and ppc64 emulators are built by make build at the tip).
+#   - the x86_64 host build of the three emulators (qemu-system-aarch64
+#     with TCG and the KVM stubs, qemu-system-x86_64 with KVM, which
+#     compiles the i386 topics, qemu-system-ppc64 for the XIVE topic) plus
+#     the unit tests and qtests the series adds, where they exist at that
+#     commit.
 # The same build directories as make build / make lab are used, so with
 # ccache the states already built cost little.  At the end (or on failure)
 # build/qemu is back on its branch.  Prints one line per commit; exits 1 at
@@ -44,9 +45,13 @@ for c in $commits; do
     extra=
     [ -f "$tree/tests/unit/test-arm-kvm-irq-line.c" ] && extra+=" tests/unit/test-arm-kvm-irq-line"
     [ -f "$tree/tests/qtest/query-kvm-test.c" ] && extra+=" tests/qtest/query-kvm-test"
+    [ -f "$tree/tests/unit/test-x86-vmx-msr-check.c" ] && extra+=" tests/unit/test-x86-vmx-msr-check"
+    [ -f "$tree/tests/qtest/pnv-xive-test.c" ] && extra+=" tests/qtest/pnv-xive-test"
+    [ -f "$tree/tests/qtest/pnv-xive2-escalation.c" ] && extra+=" tests/qtest/pnv-xive2-test"
     [ -f "$build/host/build.ninja" ] || "$top/scripts/build.sh" >"$log/host-configure.log" 2>&1
     # shellcheck disable=SC2086  # $extra: target names split at spaces
-    if ! nice -n 19 ninja -C "$build/host" -j"${QL_JOBS:-$(nproc)}" qemu-system-aarch64 $extra \
+    if ! nice -n 19 ninja -C "$build/host" -j"${QL_JOBS:-$(nproc)}" \
+            qemu-system-aarch64 qemu-system-x86_64 qemu-system-ppc64 $extra \
             >"$log/host-$n.log" 2>&1; then
         echo "FAIL $n $subj: the host build failed (log: $log/host-$n.log)"
         tail -20 "$log/host-$n.log"
@@ -54,4 +59,4 @@ for c in $commits; do
     fi
     echo "ok $n $subj ($(($(date +%s) - t0)) s)"
 done
-echo "bisect-build: all $n commits build (arm64 cross and x86_64 host)"
+echo "bisect-build: all $n commits build (arm64 cross; x86_64 host: aarch64, x86_64, ppc64)"
