@@ -86,7 +86,7 @@ trap 'g worktree remove --force "$wt/tree" >/dev/null 2>&1 || true; rm -rf "$wt"
 g worktree add -q --detach "$wt/tree" base
 at() { git -C "$wt/tree" checkout -q -f --detach "$1" && git -C "$wt/tree" clean -q -fdx; }
 export GIT_AUTHOR_NAME=$name GIT_AUTHOR_EMAIL=$email GIT_COMMITTER_NAME=$name GIT_COMMITTER_EMAIL=$email
-bad=0 total=0 prompts=0
+bad=0 total=0 prompts=0 series_n=0
 # covered REPORT: every file of checkpatch's "added, moved or deleted
 # file(s)" list has a maintainer or reviewer in MAINTAINERS (not only a
 # list); sets covered_by to "FILE: SECTION, ..." for the message.
@@ -107,8 +107,17 @@ covered() {
 while IFS= read -r topic; do
     label=${topic:-series}
     mapfile -t files < <(topic_patches "$topic")
+    case $label in fork-*)
+        echo "submit: $label: ${#files[@]} patches kept in the fork, not submitted"
+        continue ;;
+    esac
     cover=$covers/$label.txt
     [ -f "$cover" ] || die "no cover letter text $cover for the topic '$label'"
+    # A cover letter whose subject line starts with "RFC: " posts the
+    # series as [RFC PATCH].
+    prefix=PATCH
+    [[ $(head -1 "$cover") != "RFC: "* ]] || prefix="RFC PATCH"
+    series_n=$((series_n + 1))
     # The topic alone on the base.
     # -3: a topic whose context in the stack comes from an earlier topic
     # (trace-events, meson.build lists) is merged back onto the base alone;
@@ -136,13 +145,15 @@ while IFS= read -r topic; do
     mkdir -p "$d"
     git -C "$wt/tree" -c diff.noprefix=false -c diff.mnemonicPrefix=false \
         format-patch -q --cover-letter --suffix=.patch -v "$version" --numbered \
-        --thread=shallow --subject-prefix=PATCH "${rcpt[@]}" -o "$d" base..HEAD
+        --thread=shallow --subject-prefix="$prefix" "${rcpt[@]}" -o "$d" base..HEAD
     cl=$(ls "$d"/v"$version"-0000-cover-letter.patch)
     /usr/bin/python3 - "$cl" "$cover" "$upver" <<'PY'
 import sys
 path, cover, upver = sys.argv[1:4]
 lines = open(cover).read().rstrip("\n").split("\n")
 subject, body = lines[0].strip(), "\n".join(lines[1:]).strip("\n")
+if subject.startswith("RFC: "):
+    subject = subject[len("RFC: "):]
 body += "\n\nThis series applies to QEMU v%s." % upver
 text = open(path).read()
 if "*** SUBJECT HERE ***" not in text or "*** BLURB HERE ***" not in text:
@@ -184,4 +195,4 @@ done < <(series_topics)
 rm -f "$out"/*/*.checkpatch
 extra=
 [ $prompts = 0 ] || extra=" beyond $prompts MAINTAINERS prompts answered above"
-echo "submit: $total patches in $(series_topics | wc -l) series in $out, v$version, checkpatch with sign-off checks: 0 errors, 0 warnings$extra"
+echo "submit: $total patches in $series_n series in $out, v$version, checkpatch with sign-off checks: 0 errors, 0 warnings$extra"

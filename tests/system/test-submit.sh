@@ -166,3 +166,20 @@ if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a s
 grep -q "topic 'misc': v2-0001-hw-misc-add-n.patch does not apply to the bare orig tree" "$tmp/log" ||
     { cat "$tmp/log"; fail "the series that does not apply to orig is not named"; }
 ok "a series that does not apply to the bare orig tree is refused"
+git -C "$tree" tag -f orig base >/dev/null
+
+# A fork-* topic is kept in the fork and not written; a cover letter whose
+# subject starts with "RFC: " posts its series as [RFC PATCH].
+mkdir -p "$tmp/patches/fork-misc"
+mv "$tmp/patches/misc/0001-hw-misc-add-n.patch" "$tmp/patches/fork-misc/"
+sed -i 's|^misc/0001-hw-misc-add-n.patch$|fork-misc/0001-hw-misc-add-n.patch|; s|^# misc$|# fork-misc|' "$tmp/patches/series"
+printf 'RFC: hw/core: y and z\n\nThe core body line.\n' >"$tmp/covers/core.txt"
+"$top/scripts/prepare-tree.sh" >/dev/null
+git -C "$tree" tag -f orig base >/dev/null
+as "Jane Submitter" jane@submitter.dev submit || { cat "$tmp/log"; fail "submit with a fork-only topic"; }
+grep -q '^submit: fork-misc: 1 patches kept in the fork, not submitted$' "$tmp/log" && [ ! -e "$tmp/out/fork-misc" ] &&
+    grep -q '^submit: 2 patches in 1 series' "$tmp/log" || { cat "$tmp/log"; fail "the fork-only topic was written or not named"; }
+grep -q '^Subject: \[RFC PATCH v2 0/2\] hw/core: y and z$' "$c/v2-0000-cover-letter.patch" &&
+    grep -q '^Subject: \[RFC PATCH v2 1/2\] hw/core: add y$' "$c/v2-0001-hw-core-add-y.patch" ||
+    { grep Subject "$c"/*.patch; fail "the RFC prefix"; }
+ok "a fork-* topic is not submitted; an 'RFC: ' cover subject gives [RFC PATCH]"
