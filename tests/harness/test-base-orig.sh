@@ -59,3 +59,14 @@ expect_fail "$tmp/out" fb
 grep -q "^fetch-base: error: qemu_9.9.9+ds.orig.tar.xz is QEMU '9.9.9', base.pin says 9.9.8" "$tmp/out" ||
     { cat "$tmp/out"; fail "version mismatch"; }
 ok "a missing or failing build patch, or another version: one line each, nothing unpacked"
+
+# prepare-tree's way: QL_BUILD_PATCHES_TO leaves the tree bare (the orig
+# tarball as it is) and the build patches, in order, for the caller.
+rm -rf "$tmp/src" "$tmp/bp"
+pin 9.9.9 skip-blobs.patch
+QL_BUILD_PATCHES_TO=$tmp/bp fb >"$tmp/out" 2>&1 || { cat "$tmp/out"; fail "unpack orig, build patches left out"; }
+! grep -q '# edk2 skipped' "$tmp/src/pc-bios/meson.build" || fail "the build patch was applied"
+[ "$(ls "$tmp/bp")" = 01-skip-blobs.patch ] || fail "build patches left: $(ls "$tmp/bp")"
+patch -d "$tmp/src" -p1 -s <"$tmp/bp/01-skip-blobs.patch" && grep -q '# edk2 skipped' "$tmp/src/pc-bios/meson.build" ||
+    fail "the left build patch does not apply to the bare tree"
+ok "QL_BUILD_PATCHES_TO: the bare orig tree, the build patches left in order"
