@@ -9,7 +9,10 @@
 # a negative control, that a missing SGI makes the census fail.
 # Without the patch this race check fails: on unpatched 10.0.13 at -smp 64,
 # 42 of the 60 targets got SUCCESS from more than one caller (measured once,
-# 2026-11-24; at -smp 512, 291 of 508); with the patch's first version,
+# 2026-11-24; at -smp 512, 291 of 508); on unpatched upstream 10.2.2
+# (build/base-a64: QL_TREE=build/lab/base-src QL_BDIR=build/base-a64
+# QL_TARGETS=aarch64-softmmu scripts/build.sh, absolute paths), 44 of 60,
+# success=141 already_on=99 (2026-12-02); with the patch's first version,
 # which answered ON_PENDING, most other callers got -5.
 . "$(dirname "$0")/lib.sh"
 payload=$build/guest/census.bin
