@@ -26,8 +26,9 @@
  *               CPU_ON for the same powered-off CPU.  Per target exactly
  *               one must get SUCCESS and the others ALREADY_ON, as
  *               Linux KVM answers (ON_PENDING, which PSCI allows, is
- *               counted and fails the run).  Prints the census-race: line; the targets
- *               then go through the census like any other CPU.
+ *               counted and fails the run).  Prints the census-race:
+ *               line; the targets then go through the census like any
+ *               other CPU.
  *   skip-sgi=N  test hook: the boot CPU sends no SGI to CPU N, so the
  *               census must report it missing and fail.
  *   linger=MS   wait MS milliseconds after the census line before powering

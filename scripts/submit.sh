@@ -73,7 +73,6 @@ fi
 
 upver=$(awk '$1 == "upstream-version" { print $2; exit }' "$pin")
 # Tag "orig" (prepare-tree.sh): the base without its build-only patches.
-orig=orig
 g rev-parse -q --verify refs/tags/orig >/dev/null ||
     die "$tree has no tag 'orig' (prepared by an older prepare-tree.sh): make export, then make tree-reset"
 [ -n "${QEMU_BASE:-}" ] && upver=$(cat "$tree/VERSION")
@@ -181,12 +180,13 @@ PY
     done
     # What is written must apply to upstream's release itself: the bare
     # orig tree, without the pin's build-only patches.
-    at "$orig"
+    at orig
     for p in "$d"/v"$version"-0*.patch; do
         [ "$p" = "$cl" ] && continue
         git -C "$wt/tree" am -q --keep-cr "$p" >"$wt/am.log" 2>&1 || {
             git -C "$wt/tree" am --abort >/dev/null 2>&1 || true
-            die "topic '$label': $(basename "$p") does not apply to the bare $orig tree (QEMU $upver without the build-only patches): $(grep -m1 '^error:' "$wt/am.log" || tail -1 "$wt/am.log")"
+            rm -rf "$d"
+            die "topic '$label': $(basename "$p") does not apply to the bare orig tree (QEMU $upver without the build-only patches): $(grep -m1 '^error:' "$wt/am.log" || tail -1 "$wt/am.log")"
         }
     done
     echo "submit: $label: ${#files[@]} patches and a cover letter in $d (To: qemu-devel, Cc: $(( ${#rcpt[@]} - 1 )) from MAINTAINERS)"

@@ -108,50 +108,52 @@ grep -q 'core.maint@maintainers.invalid' "$p1" && grep -q 'qemu-core@lists.inval
 grep -q 'misc.maint@maintainers.invalid' "$m/v2-0001-hw-misc-add-n.patch" || fail "misc Cc"
 ok "one directory per topic: v2 numbering, cover letters, the submitter as author and sign-off, To/Cc"
 
+# change FILE CONTENT SUBJECT [BODY]: one commit in the applied tree,
+# exported; undo: drop the last commit, exported; refused WHY: submit must
+# fail (its log is shown when it does not).
+change() {
+    mkdir -p "$(dirname "$tree/$1")"
+    printf '%b' "$2" >"$tree/$1"
+    git -C "$tree" add "$1"
+    git -C "$tree" commit -q -m "$3" ${4:+-m "$4"}
+    "$top/scripts/export.sh" >/dev/null
+}
+undo() { git -C "$tree" reset -q --hard HEAD~1; "$top/scripts/export.sh" >/dev/null; }
+refused() {
+    if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "$1"; fi
+}
+spdx='/* SPDX-License-Identifier: GPL-2.0-or-later */\n\n'
+
 # A topic that needs another topic's patch is not self-contained.
-printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\nint y;\nint z;\nint w;\n' >"$tree/hw/core/demo.c"
-git -C "$tree" commit -q -am "hw/core: add w"
-"$top/scripts/export.sh" >/dev/null
+change hw/core/demo.c "${spdx}int x;\nint y;\nint z;\nint w;\n" "hw/core: add w"
 grep -q '^misc/0002-hw-core-add-w.patch$' "$tmp/patches/series" || fail "export put the new commit elsewhere: $(cat "$tmp/patches/series")"
-if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a topic that needs another was submitted"; fi
+refused "a topic that needs another was submitted"
 grep -q "topic 'misc' does not apply on the base alone: patches/misc/0002-hw-core-add-w.patch" "$tmp/log" ||
     { cat "$tmp/log"; fail "the dependent patch is not named"; }
-git -C "$tree" reset -q --hard HEAD~1
-"$top/scripts/export.sh" >/dev/null
+undo
 ok "a topic that needs another topic's patch is refused, naming the patch"
 
 # A style error must stop the submission.
-printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint m;\nint n;\n// bad\n' >"$tree/hw/misc/misc.c"
-git -C "$tree" commit -q -am "hw/misc: a C99 comment"
-"$top/scripts/export.sh" >/dev/null
-if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "submit accepted a checkpatch error"; fi
+change hw/misc/misc.c "${spdx}int m;\nint n;\n// bad\n" "hw/misc: a C99 comment"
+refused "submit accepted a checkpatch error"
 cat "$tmp/log"
 grep -q 'checkpatch: misc/v2-0002-hw-misc-a-C99-comment.patch: ERROR' "$tmp/log" || fail "the bad patch is not named"
+undo
 ok "a checkpatch error stops the submission and names the patch"
-git -C "$tree" reset -q --hard HEAD~1
-"$top/scripts/export.sh" >/dev/null
 
 # checkpatch asks "Does MAINTAINERS need updating?" of every patch that adds
 # a file: accepted, with its reason, when a section with a maintainer covers
 # the new file; a warning like any other when none does.
-printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint nn;\n' >"$tree/hw/misc/new.c"
-git -C "$tree" add hw/misc/new.c
-git -C "$tree" commit -q -m "hw/misc: a new file" -m "Covered by the Misc section."
-"$top/scripts/export.sh" >/dev/null
+change hw/misc/new.c "${spdx}int nn;\n" "hw/misc: a new file" "Covered by the Misc section."
 as "Jane Submitter" jane@submitter.dev submit || { cat "$tmp/log"; fail "a new file that MAINTAINERS covers was refused"; }
 grep -q "checkpatch: misc/v2-0002-hw-misc-a-new-file.patch: 0 errors; its one warning asks whether MAINTAINERS needs updating, and it does not: hw/misc/new.c is in Misc" "$tmp/log" &&
     grep -q 'beyond 1 MAINTAINERS prompts answered above' "$tmp/log" || { cat "$tmp/log"; fail "the MAINTAINERS prompt was not answered"; }
-git -C "$tree" reset -q --hard HEAD~1
-mkdir -p "$tree/linux-user"
-printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint lu;\n' >"$tree/linux-user/new.c"
-git -C "$tree" add linux-user/new.c
-git -C "$tree" commit -q -m "linux-user: a new file" -m "No section covers it."
-"$top/scripts/export.sh" >/dev/null
-if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a new file that no section covers passed"; fi
+undo
+change linux-user/new.c "${spdx}int lu;\n" "linux-user: a new file" "No section covers it."
+refused "a new file that no section covers passed"
 grep -q 'checkpatch: misc/v2-0002-linux-user-a-new-file.patch: WARNING: added, moved or deleted file' "$tmp/log" ||
     { cat "$tmp/log"; fail "the uncovered new file is not named"; }
-git -C "$tree" reset -q --hard HEAD~1
-"$top/scripts/export.sh" >/dev/null
+undo
 ok "checkpatch's MAINTAINERS prompt: answered when a section covers the new file, a warning when none does"
 
 # What is written must apply to the bare orig tree (tag orig: the base
@@ -162,9 +164,10 @@ printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint m0;\n' >"$tmp/ori
 git -C "$tmp/orig-wt" commit -q -am "orig differs"
 git -C "$tree" tag -f orig "$(git -C "$tmp/orig-wt" rev-parse HEAD)" >/dev/null
 git -C "$tree" worktree remove --force "$tmp/orig-wt"
-if as "Jane Submitter" jane@submitter.dev submit; then cat "$tmp/log"; fail "a series that does not apply to orig was written"; fi
+refused "a series that does not apply to orig was written"
 grep -q "topic 'misc': v2-0001-hw-misc-add-n.patch does not apply to the bare orig tree" "$tmp/log" ||
     { cat "$tmp/log"; fail "the series that does not apply to orig is not named"; }
+[ ! -e "$tmp/out/misc" ] || fail "the series that does not apply to orig was left in the output"
 ok "a series that does not apply to the bare orig tree is refused"
 git -C "$tree" tag -f orig base >/dev/null
 
