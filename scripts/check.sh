@@ -40,6 +40,50 @@ record() {  # name status detail
     printf '%s\t%s\t%s\n' "$1" "$2" "${3:-}" >>"$results"
     printf '%-4s %s%s\n' "$2" "$1" "${3:+  ($3)}"
 }
+
+# meson_tests SETUP NAME...: QEMU's own tests NAME under meson's SETUP
+# (quick, slow), one result each; the detail says how many of the test's
+# TAP cases passed.  meson test builds just what the chosen tests need.
+meson_tests() {
+    local setup=$1 mlog json mrc seen=0 name res dur cases
+    shift
+    mlog=$out/logs/meson-test-$setup.log
+    json=$build/host/meson-logs/testlog-$setup.json
+    rm -f "$json"
+    (cd "$build/host" && ./pyvenv/bin/meson test --setup "$setup" \
+        --num-processes "${QL_JOBS:-$(nproc)}" --print-errorlogs "$@") >"$mlog" 2>&1
+    mrc=$?
+    if [ -f "$json" ]; then
+        while IFS=$'\t' read -r name res dur cases; do
+            seen=$((seen + 1))
+            case $res in
+            OK|EXPECTEDFAIL) record "qemu/$name" PASS "${dur}s$cases" ;;
+            SKIP) record "qemu/$name" SKIP "meson: skipped" ;;
+            *) record "qemu/$name" FAIL "meson: $res$cases; log: ${mlog#$top/}" ;;
+            esac
+        done < <(/usr/bin/python3 - "$json" <<'PY'
+import json, re, sys
+for line in open(sys.argv[1]):
+    t = json.loads(line)
+    out = t.get("stdout") or ""
+    ok = len(re.findall(r"^ok \d+ (?!.*# SKIP)", out, re.M))
+    notok = len(re.findall(r"^not ok \d+", out, re.M))
+    skip = len(re.findall(r"^ok \d+ .*# SKIP", out, re.M))
+    cases = ""
+    if ok + notok + skip > 1:
+        cases = ", %d/%d cases passed" % (ok, ok + notok + skip)
+        if skip:
+            cases += " (%d skipped)" % skip
+    print("%s\t%s\t%.0f\t%s" % (t["name"].split(" / ")[-1], t["result"],
+                                 t.get("duration", 0), cases))
+PY
+        )
+    fi
+    if [ "$seen" != $# ]; then
+        record "qemu/test-list-$setup" FAIL "asked for $# tests, meson ran $seen (exit $mrc); log: ${mlog#$top/}"
+        tail -15 "$mlog" | sed 's/^/    | /'
+    fi
+}
 # run NAME CMD...: a test that passes when CMD exits 0, skips on exit 77.
 # A test may also report finer results, one "name<TAB>PASS|FAIL|SKIP<TAB>
 # detail" line each, to the file $QL_SUBRESULTS.
@@ -102,35 +146,12 @@ core() {
         echo "== build"
         if run "build" "$here/build.sh"; then
             echo "== QEMU's own tests (tests/qemu-tests.txt)"
-            mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '{print $1}')
-            mlog=$out/logs/meson-test.log
-            # meson test builds just what the chosen tests need, then runs them.
-            rm -f "$build/host/meson-logs/testlog.json"
-            (cd "$build/host" && ./pyvenv/bin/meson test \
-                --num-processes "${QL_JOBS:-$(nproc)}" --print-errorlogs "${qtests[@]}") >"$mlog" 2>&1
-            mrc=$?
-            json=$build/host/meson-logs/testlog.json
-            seen=0
-            if [ -f "$json" ]; then
-                while IFS=$'\t' read -r name res dur; do
-                    seen=$((seen + 1))
-                    case $res in
-                    OK|EXPECTEDFAIL) record "qemu/$name" PASS "${dur}s" ;;
-                    SKIP) record "qemu/$name" SKIP "meson: skipped" ;;
-                    *) record "qemu/$name" FAIL "meson: $res; log: ${mlog#$top/}" ;;
-                    esac
-                done < <(/usr/bin/python3 - "$json" <<'PY'
-import json, sys
-for line in open(sys.argv[1]):
-    t = json.loads(line)
-    print("%s\t%s\t%.0f" % (t["name"].split(" / ")[-1], t["result"], t.get("duration", 0)))
-PY
-                )
-            fi
-            if [ "$seen" != "${#qtests[@]}" ]; then
-                record "qemu/test-list" FAIL "asked for ${#qtests[@]} tests, meson ran $seen (exit $mrc); log: ${mlog#$top/}"
-                tail -15 "$mlog" | sed 's/^/    | /'
-            fi
+            # Field 2 "slow": run under meson's slow setup (G_TEST_SLOW=1),
+            # for in-tree tests whose biggest cases upstream keeps for -m slow.
+            mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$2 != "slow" {print $1}')
+            mapfile -t qtests_slow < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$2 == "slow" {print $1}')
+            meson_tests quick "${qtests[@]}"
+            [ ${#qtests_slow[@]} = 0 ] || meson_tests slow "${qtests_slow[@]}"
 
             echo "== system tests of the built binaries"
             run "guest-payloads" bash -c "make -C '$top/guest' O='$build/guest' && make -C '$top/guest/x86' O='$build/guest/x86'"

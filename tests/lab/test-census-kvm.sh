@@ -13,13 +13,20 @@
 # vCPU-index encoding.  Also the negative control: a withheld SGI
 # (skip-sgi=300) must fail the census.
 #
+# The PSCI CPU_ON race at -smp 512 (census race mode, 4 and 16 callers):
+# under KVM every target must get exactly one SUCCESS and every other
+# caller ALREADY_ON (kvm_psci_vcpu_on()), the answers the fork's TCG gives
+# since patches/arm-psci/0001 (tests/qtest/arm-psci-test.c there).
+#
 # Writes one result line per run to $QL_SUBRESULTS when set (make check).
 . "$(dirname "$0")/lib.sh"
 payload=$build/guest/census.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
 sizes=${QL_LAB_SIZES:-1 2 255 256 257 512}
+races=${QL_LAB_RACES-4 16}
 
 cmd='q="qemu-system-aarch64 -accel kvm -M virt,gic-version=3 -cpu host -m 1G -display none -monitor none -nic none -no-reboot -serial stdio -kernel census.bin"
+races="'"$races"'"
 for n in '"$sizes"'; do
     echo "RUN-START $n"
     if [ $n = 512 ]; then
@@ -29,6 +36,11 @@ for n in '"$sizes"'; do
     fi
     echo "RUN-END $n rc=$?"
     grep -v "exceeds the recommended cpus\|ACPI table size\|Try removing CPUs" /tmp/err-$n | head -5
+done
+for k in $races; do
+    echo "RUN-START race$k"
+    timeout 900 $q -smp 512 -append "race=$k" 2>/dev/null
+    echo "RUN-END race$k rc=$?"
 done
 echo "RUN-START neg"
 timeout 900 $q -smp 512 -append "skip-sgi=300 timeout=20" 2>/dev/null
@@ -52,6 +64,23 @@ for n in $sizes; do
     else
         echo "FAIL: -smp $n under KVM" >&2
         sub "smp-$n" FAIL "$(grep -m1 -o 'census: cpus=[^ ]* ppi=[^ ]* sgi=[^ ]*' <<<"$out" || echo 'no census line')"
+        bad=1
+    fi
+done
+
+for k in $races; do
+    out=$(sed -n "/\] RUN-START race$k\$/,/\] RUN-END race$k rc=/p" "$tmp/lab.log")
+    t=$(awk -v a="$(secs "RUN-START race$k")" -v b="$(secs "RUN-END race$k rc=[0-9]*")" 'BEGIN { printf "%.1f", b - a }')
+    line=$(grep -o 'census-race: targets=.*' <<<"$out" | head -1)
+    n=$((512 - k))
+    if grep -qx "census-race: targets=$n success=$n already_on=$((n * (k - 1))) on_pending=0 bad=0" <<<"$line" &&
+       grep -q '\] census: cpus=512/512 ppi=512/512 sgi=512/512$' <<<"$out" &&
+       ! grep -q 'FAILED' <<<"$out" && grep -q "RUN-END race$k rc=0\$" <<<"$out"; then
+        ok "PSCI CPU_ON race under KVM, -smp 512, $k callers: ${line#census-race: } (${t}s)"
+        sub "race-512-callers$k" PASS "${line#census-race: }"
+    else
+        echo "FAIL: PSCI CPU_ON race under KVM, -smp 512, $k callers: ${line:-no census-race line}" >&2
+        sub "race-512-callers$k" FAIL "${line:-no census-race line}"
         bad=1
     fi
 done
