@@ -40,7 +40,6 @@ build: tree
 
 guest:
 	$(MAKE) -C guest O=$(QL_BUILD)/guest
-	$(MAKE) -C guest/x86 O=$(QL_BUILD)/guest/x86
 
 export:
 	scripts/export.sh

@@ -41,6 +41,30 @@ record() {  # name status detail
     printf '%-4s %s%s\n' "$2" "$1" "${3:+  ($3)}"
 }
 
+# tcg_tests TARGET/NAME...: QEMU's check-tcg tests (tests/tcg), each built
+# with its target's guest tests and run alone (make run-NAME), one result
+# each; the detail is the last line the test printed.
+tcg_tests() {
+    local t target name built=" " log
+    for t in "$@"; do
+        target=${t%%/*} name=${t#*/}
+        log=$out/logs/tcg-$target-$name.log
+        if [[ "$built" != *" $target "* ]]; then
+            if ! make -C "$build/host" "build-tcg-tests-$target" >"$out/logs/tcg-build-$target.log" 2>&1; then
+                record "tcg/$target/$name" FAIL "build-tcg-tests-$target failed; log: ${out#"$top"/}/logs/tcg-build-$target.log"
+                continue
+            fi
+            built+="$target "
+        fi
+        rm -f "$build/host/tests/tcg/$target/$name.out"
+        if make -C "$build/host/tests/tcg/$target" "run-$name" >"$log" 2>&1; then
+            record "tcg/$target/$name" PASS "$(tail -n 1 "$build/host/tests/tcg/$target/$name.out" 2>/dev/null)"
+        else
+            record "tcg/$target/$name" FAIL "$(grep -a '^FAIL' "$build/host/tests/tcg/$target/$name.out" 2>/dev/null | head -3 | tr '\n' ';') log: ${log#"$top"/}"
+        fi
+    done
+}
+
 # meson_tests SETUP NAME...: QEMU's own tests NAME under meson's SETUP
 # (quick, slow), one result each; the detail says how many of the test's
 # TAP cases passed.  meson test builds just what the chosen tests need.
@@ -59,16 +83,23 @@ meson_tests() {
             case $res in
             OK|EXPECTEDFAIL) record "qemu/$name" PASS "${dur}s$cases" ;;
             SKIP) record "qemu/$name" SKIP "meson: skipped" ;;
-            *) record "qemu/$name" FAIL "meson: $res$cases; log: ${mlog#$top/}" ;;
+            *) record "qemu/$name" FAIL "meson: $res$cases; log: ${mlog#"$top"/}" ;;
             esac
         done < <(/usr/bin/python3 - "$json" <<'PY'
 import json, re, sys
-for line in open(sys.argv[1]):
+# TAP: "ok N ...", "not ok N ...", with "# SKIP" or "# TODO" directives
+for line in open(sys.argv[1], encoding="utf-8"):
     t = json.loads(line)
-    out = t.get("stdout") or ""
-    ok = len(re.findall(r"^ok \d+ (?!.*# SKIP)", out, re.M))
-    notok = len(re.findall(r"^not ok \d+", out, re.M))
-    skip = len(re.findall(r"^ok \d+ .*# SKIP", out, re.M))
+    ok = notok = skip = 0
+    for m in re.finditer(r"^(not )?ok\b[^#\n]*(#\s*(\w+))?", t.get("stdout") or "",
+                         re.M | re.I):
+        directive = (m.group(3) or "").upper()
+        if directive == "SKIP":
+            skip += 1
+        elif m.group(1) and directive != "TODO":
+            notok += 1
+        else:
+            ok += 1
     cases = ""
     if ok + notok + skip > 1:
         cases = ", %d/%d cases passed" % (ok, ok + notok + skip)
@@ -80,7 +111,7 @@ PY
         )
     fi
     if [ "$seen" != $# ]; then
-        record "qemu/test-list-$setup" FAIL "asked for $# tests, meson ran $seen (exit $mrc); log: ${mlog#$top/}"
+        record "qemu/test-list-$setup" FAIL "asked for $# tests, meson ran $seen (exit $mrc); log: ${mlog#"$top"/}"
         tail -15 "$mlog" | sed 's/^/    | /'
     fi
 }
@@ -148,13 +179,17 @@ core() {
             echo "== QEMU's own tests (tests/qemu-tests.txt)"
             # Field 2 "slow": run under meson's slow setup (G_TEST_SLOW=1),
             # for in-tree tests whose biggest cases upstream keeps for -m slow.
-            mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$2 != "slow" {print $1}')
-            mapfile -t qtests_slow < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$2 == "slow" {print $1}')
-            meson_tests quick "${qtests[@]}"
+            # "tcg:TARGET/NAME": a check-tcg test (tests/tcg), run as run-NAME.
+            mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$1 !~ /^tcg:/ && $2 != "slow" {print $1}')
+            mapfile -t qtests_slow < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$1 !~ /^tcg:/ && $2 == "slow" {print $1}')
+            mapfile -t tcgtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$1 ~ /^tcg:/ {print substr($1, 5)}')
+            # (meson test with no names would run every test)
+            [ ${#qtests[@]} = 0 ] || meson_tests quick "${qtests[@]}"
             [ ${#qtests_slow[@]} = 0 ] || meson_tests slow "${qtests_slow[@]}"
+            [ ${#tcgtests[@]} = 0 ] || tcg_tests "${tcgtests[@]}"
 
             echo "== system tests of the built binaries"
-            run "guest-payloads" bash -c "make -C '$top/guest' O='$build/guest' && make -C '$top/guest/x86' O='$build/guest/x86'"
+            run "guest-payloads" bash -c "make -C '$top/guest' O='$build/guest'"
             for t in "$top"/tests/system/test-*.sh; do
                 [ -e "$t" ] || continue
                 run "system/$(basename "$t" .sh)" bash "$t"
