@@ -45,7 +45,7 @@ record() {  # name status detail
 # with its target's guest tests and run alone (make run-NAME), one result
 # each; the detail is the last line the test printed.
 tcg_tests() {
-    local t target name built=" " log
+    local t target name built=" " log res
     for t in "$@"; do
         target=${t%%/*} name=${t#*/}
         log=$out/logs/tcg-$target-$name.log
@@ -56,11 +56,18 @@ tcg_tests() {
             fi
             built+="$target "
         fi
-        rm -f "$build/host/tests/tcg/$target/$name.out"
+        # what the test printed: NAME.out, or run-NAME.out for gdbstub tests
+        res=$build/host/tests/tcg/$target/$name.out
+        [[ $name != gdbstub-* ]] || res=$build/host/tests/tcg/$target/run-$name.out
+        rm -f "$res"
         if make -C "$build/host/tests/tcg/$target" "run-$name" >"$log" 2>&1; then
-            record "tcg/$target/$name" PASS "$(tail -n 1 "$build/host/tests/tcg/$target/$name.out" 2>/dev/null)"
+            if grep -aq 'SKIP' "$log" "$res" 2>/dev/null; then
+                record "tcg/$target/$name" SKIP "$(grep -ah 'SKIP' "$log" "$res" | head -1)"
+            else
+                record "tcg/$target/$name" PASS "$(tail -n 1 "$res" 2>/dev/null)"
+            fi
         else
-            record "tcg/$target/$name" FAIL "$(grep -a '^FAIL' "$build/host/tests/tcg/$target/$name.out" 2>/dev/null | head -3 | tr '\n' ';') log: ${log#"$top"/}"
+            record "tcg/$target/$name" FAIL "$(grep -a '^FAIL' "$res" 2>/dev/null | head -3 | tr '\n' ';') log: ${log#"$top"/}"
         fi
     done
 }

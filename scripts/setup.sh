@@ -31,8 +31,9 @@ pkgs_build="build-essential git ninja-build flex bison pkg-config
 # The libc headers and gcc-arm-linux-gnueabi: the boot ROMs of the npcm7xx,
 # npcm8xx and ast27x0 boards, which the +ds orig tarball has as source only
 # (roms/vbootrom, built by scripts/build.sh).
+# gdb-multiarch: QEMU's check-tcg gdbstub tests for the aarch64 guests.
 pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross
-    gcc-arm-linux-gnueabi libc6-dev-armel-cross cpio gzip fakeroot"
+    gcc-arm-linux-gnueabi libc6-dev-armel-cross cpio gzip fakeroot gdb-multiarch"
 # Firmware the binaries load (x86 PC BIOS and option ROMs, ppc64 SLOF and
 # skiboot), found through --firmwarepath.
 pkgs_fw="seabios ipxe-qemu qemu-system-data"
