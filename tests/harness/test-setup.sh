@@ -27,7 +27,7 @@ archive=$tmp/archive
         libpixman-1-dev libfdt-dev libcapstone-dev libslirp-dev zlib1g-dev python3 \
         python3-venv ccache dpkg-dev xz-utils perl debian-archive-keyring \
         gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cross \
-        gcc-arm-linux-gnueabi libc6-dev-armel-cross cpio gzip fakeroot seabios \
+        gcc-arm-linux-gnueabi libc6-dev-armel-cross cpio gzip fakeroot gdb-multiarch seabios \
         ipxe-qemu qemu-system-data; do
         echo "bookworm $p 1.0"; echo "trixie $p 1.0"
     done
