@@ -61,8 +61,9 @@ tcg_tests() {
         [[ $name != gdbstub-* ]] || res=$build/host/tests/tcg/$target/run-$name.out
         rm -f "$res"
         if make -C "$build/host/tests/tcg/$target" "run-$name" >"$log" 2>&1; then
-            if grep -aq 'SKIP' "$log" "$res" 2>/dev/null; then
-                record "tcg/$target/$name" SKIP "$(grep -ah 'SKIP' "$log" "$res" | head -1)"
+            # a skipped run, or a run that skipped some of its cases
+            if grep -aqE 'SKIP|^skip |, [1-9][0-9]* skipped' "$log" "$res" 2>/dev/null; then
+                record "tcg/$target/$name" SKIP "$(grep -ahE 'SKIP|^skip |, [1-9][0-9]* skipped' "$log" "$res" | head -1)"
             else
                 record "tcg/$target/$name" PASS "$(tail -n 1 "$res" 2>/dev/null)"
             fi
@@ -187,9 +188,14 @@ core() {
             # Field 2 "slow": run under meson's slow setup (G_TEST_SLOW=1),
             # for in-tree tests whose biggest cases upstream keeps for -m slow.
             # "tcg:TARGET/NAME": a check-tcg test (tests/tcg), run as run-NAME.
-            mapfile -t qtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$1 !~ /^tcg:/ && $2 != "slow" {print $1}')
-            mapfile -t qtests_slow < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$1 !~ /^tcg:/ && $2 == "slow" {print $1}')
-            mapfile -t tcgtests < <(grep -vE '^[[:space:]]*(#|$)' "$top/tests/qemu-tests.txt" | awk '$1 ~ /^tcg:/ {print substr($1, 5)}')
+            qtests=() qtests_slow=() tcgtests=()
+            while read -r name speed _; do
+                case $name in
+                ''|'#'*) ;;
+                tcg:*) tcgtests+=("${name#tcg:}") ;;
+                *) if [ "${speed:-}" = slow ]; then qtests_slow+=("$name"); else qtests+=("$name"); fi ;;
+                esac
+            done <"$top/tests/qemu-tests.txt"
             # (meson test with no names would run every test)
             [ ${#qtests[@]} = 0 ] || meson_tests quick "${qtests[@]}"
             [ ${#qtests_slow[@]} = 0 ] || meson_tests slow "${qtests_slow[@]}"

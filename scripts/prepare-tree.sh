@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Make build/qemu a git tree of the pinned base (tag "base"; tag "orig" is the
-# tree without the pin's build-only patches, which get their own commit) with
+# Make build/qemu a git tree of the pinned base (tag "base": one commit with
+# the pin's build-only patches; tag "orig", beside it, is the tree without them) with
 # one commit per patch of patches/series on branch "queue", and a tag
 # "topic/NAME" on the last commit of each topic series (patches/NAME/).
 #
@@ -50,9 +50,11 @@ if [ ! -d "$tree/.git" ] || [ "$(cat "$state/base-id" 2>/dev/null)" != "$base_id
         fi
     fi
     echo "prepare-tree: importing the base into $tree"
-    # Build-only patches of the pin (unpack orig) are left out of the
-    # first commit, so that tag "orig" is the bare upstream tree that
-    # make submit checks each series against.
+    # One commit holds the base: the upstream tree plus the pin's
+    # build-only patches (tag "base"), so that base..HEAD is exactly the
+    # series.  Tag "orig", the bare upstream tree that make submit checks
+    # each series against, is a commit beside the queue that takes the
+    # build-only patches out again.
     rm -rf "$build/base-patches"
     QL_BUILD_PATCHES_TO=$build/base-patches "$here/fetch-base.sh" "$build/base-src"
     rm -rf "$tree"
@@ -61,28 +63,41 @@ if [ ! -d "$tree/.git" ] || [ "$(cat "$state/base-id" 2>/dev/null)" != "$base_id
     g config core.autocrlf false
     g config user.name >/dev/null || g config user.name "qemu-large developer"
     g config user.email >/dev/null || g config user.email "developer@qemu-large.invalid"
-    # QEMU's own .gitignore would hide files that are part of the tarball.
-    g add -A -f .
-    GIT_AUTHOR_NAME=qemu-large GIT_AUTHOR_EMAIL=qemu-large@localhost \
-        GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE" \
-        g commit -q --no-verify -m "base: ${QEMU_BASE:+upstream }QEMU $(cat "$tree/VERSION")" \
-            -m "$(grep -vE '^#' "${QL_PIN:-$top/base.pin}" | sed 's/^/    /')" -m "identity: $base_id"
-    g tag -f orig >/dev/null
+    names=()
     if [ -d "$build/base-patches" ]; then
-        names=()
         for bp in "$build/base-patches"/*; do
             patch -d "$tree" -p1 -s -N --no-backup-if-mismatch <"$bp" >"$build/base-patches.err" 2>&1 ||
                 die "build-patch ${bp##*/[0-9][0-9]-} does not apply to the base: $(head -1 "$build/base-patches.err")"
             names+=("${bp##*/[0-9][0-9]-}")
         done
+    fi
+    bp_msg=()
+    [ ${#names[@]} = 0 ] ||
+        bp_msg=(-m "build-only patches (not part of any series):" -m "$(printf '    %s\n' "${names[@]}")")
+    # QEMU's own .gitignore would hide files that are part of the tarball.
+    g add -A -f .
+    GIT_AUTHOR_NAME=qemu-large GIT_AUTHOR_EMAIL=qemu-large@localhost \
+        GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE" \
+        g commit -q --no-verify -m "base: ${QEMU_BASE:+upstream }QEMU $(cat "$tree/VERSION")" \
+            -m "$(grep -vE '^#' "${QL_PIN:-$top/base.pin}" | sed 's/^/    /')" \
+            "${bp_msg[@]}" -m "identity: $base_id"
+    g tag -f base >/dev/null
+    if [ ${#names[@]} -gt 0 ]; then
+        for ((i = ${#names[@]} - 1; i >= 0; i--)); do
+            bp=$(ls "$build/base-patches"/*"-${names[$i]}")
+            patch -d "$tree" -p1 -R -s --no-backup-if-mismatch <"$bp" >"$build/base-patches.err" 2>&1 ||
+                die "build-patch ${names[$i]} does not come out of the base again: $(head -1 "$build/base-patches.err")"
+        done
         g add -A -f .
         GIT_AUTHOR_NAME=qemu-large GIT_AUTHOR_EMAIL=qemu-large@localhost \
             GIT_AUTHOR_DATE="$GIT_COMMITTER_DATE" \
-            g commit -q --no-verify -m "base: build-only patches (not part of any series)" \
-                -m "$(printf '    %s\n' "${names[@]}")"
-        rm -rf "$build/base-patches" "$build/base-patches.err"
+            g commit -q --no-verify -m "orig: the base without its build-only patches"
+        g tag -f orig >/dev/null
+        g reset -q --hard base
+    else
+        g tag -f orig base >/dev/null
     fi
-    g tag -f base >/dev/null
+    rm -rf "$build/base-patches" "$build/base-patches.err"
     mkdir -p "$state"
     echo "$base_id" >"$state/base-id"
     g rev-parse HEAD >"$state/applied-head"
