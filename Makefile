@@ -9,6 +9,8 @@
 #   make check     the core tests (< 40 min cold); "N passed, N failed, N skipped"
 #   make check-lab the nested arm64 KVM lab tests
 #   make check-all both, one summary (what CI runs)
+#   make check-host on a real arm64 or x86 KVM host: the lab suites' in-lab
+#                  halves run on this host's own KVM (docs/lab.md)
 #   make tree      the applied git tree build/qemu, for editing
 #   make export    write build/qemu's commits back to patches/
 #   make submit    one upstream-style series per topic in build/submit/TOPIC
@@ -66,6 +68,9 @@ check-lab:
 check-all:
 	scripts/check.sh --all
 
+check-host:
+	scripts/check.sh --host
+
 # Start-up of large KVM guests, fork vs base vs floor, one lab boot; not in check.
 bench: lab
 	scripts/bench.sh
@@ -74,11 +79,13 @@ profile: lab
 	scripts/profile-startup.sh
 
 # The nested x86 (SVM) lab: boot it and run the fork's x86 QEMU under KVM
-# inside (tests/lab-x86/ runs it in check-lab).  OUTER_QEMU= picks the outer
-# binary, e.g. build/base-x86/qemu-system-x86_64 from lab/x86/build-base.sh.
+# inside (tests/lab-x86/test-nested-svm.sh runs it in check-lab).
+# QL_LAB_QEMU= picks the outer binary, e.g. build/base-x86/qemu-system-x86_64
+# from lab/x86/build-base.sh.
 lab-x86: build
+	lab/x86/fetch.sh
 	lab/x86/initramfs.sh
-	lab/x86/run.sh
+	lab/run.sh --lab x86 --file $(QL_BUILD)/lab-x86/tiny.bin --script tests/lab-x86/nested-svm.lab.sh
 
 # The same with a Linux guest inside the lab's KVM (25-40 s; not in check).
 lab-x86-linux: build
@@ -97,4 +104,4 @@ clean:
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest lab lab-x86 lab-x86-linux export submit demo check check-lab check-all bench profile bisect-build clean distclean
+.PHONY: all setup tree tree-reset build guest lab lab-x86 lab-x86-linux export submit demo check check-lab check-all check-host bench profile bisect-build clean distclean

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * hello: the smallest payload (tests/system/test-hello-tcg.sh).  CPU 0
+ * hello: the smallest payload (tests/tcg/test-hello-tcg.sh).  CPU 0
  * counts the CPUs the device tree describes, prints one line on the virt
  * board's PL011 and powers the machine off with PSCI SYSTEM_OFF (QEMU then
  * exits 0).

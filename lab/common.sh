@@ -69,7 +69,7 @@ usage() {
 # lab_pack_run RUN INITRAMFS SCRIPT CMD [FILE...]: $RUN/initrd is INITRAMFS
 # with a cpio appended that holds /lab/cmd.sh (a copy of SCRIPT, or else
 # CMD) and /lab/files/ (the FILEs by name, through symbolic links that
-# cpio -L follows).  Used by lab/run.sh and lab/x86/run.sh.
+# cpio -L follows).  Used by lab/run.sh (both labs).
 lab_pack_run() {
     local run=$1 initramfs=$2 script=$3 cmd=$4 f b
     local -A seen=()

@@ -1,41 +1,64 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Run shell commands inside the nested arm64 KVM lab: an emulated arm64 host
-# (x86 qemu-system-aarch64, TCG, EL2) booting the pinned trixie kernel with
-# lab/initramfs.sh's initramfs, in which /dev/kvm works and the cross-built
-# qemu-system-aarch64 (and qemu-base, if packed) can run -accel kvm.
+# Run shell commands inside a nested KVM lab, one runner for both labs:
+#   arm64  an emulated arm64 host (qemu-system-aarch64, TCG, EL2) booting the
+#          pinned trixie arm64 kernel with lab/initramfs.sh's initramfs; the
+#          cross-built qemu-system-aarch64 (and qemu-base, if packed) runs
+#          -accel kvm inside
+#   x86    an emulated x86 host (qemu-system-x86_64, TCG, -cpu max: SVM)
+#          booting the pinned trixie amd64 kernel with lab/x86/initramfs.sh's
+#          initramfs, whose /init loads kvm-amd; the packed
+#          qemu-system-x86_64 runs -accel kvm inside
+# Both /inits check /dev/kvm, run the command list in /lab/files (where the
+# --file payloads are, with the case helper lab/case.sh packed as
+# /usr/share/qemu-large/case.sh), print "LAB-EXIT=<status>" and power off.
 #
-# usage: lab/run.sh [--timeout S] [--file HOST_PATH ...] -- 'shell commands'
-#        lab/run.sh [--timeout S] [--file HOST_PATH ...] --script FILE
+# usage: lab/run.sh [--lab arm64|x86] [--timeout S] [--outer PATH] [--log FILE]
+#                   [--file HOST_PATH ...] -- 'shell commands'
+#        lab/run.sh [options] --script FILE
+#   --lab L       which lab (default $QL_LAB, else arm64)
 #   --timeout S   hard limit for the whole run (default 600): QEMU is killed
 #                 and run.sh exits 124
+#   --outer PATH  the outer emulator (default $QL_LAB_QEMU, else the fork's
+#                 own build/bin/qemu-system-aarch64 or -x86_64)
+#   --log FILE    also keep the raw console in FILE (always in
+#                 build/lab/last-run.log or build/lab-x86/last-run.log)
 #   --file PATH   make PATH available inside as /lab/files/BASENAME (the
 #                 commands start in /lab/files); repeatable
-#   --script FILE run FILE (bash) instead of a command string
+#   --script FILE run FILE instead of a command string (bash in the arm64
+#                 lab, busybox ash in the x86 lab)
 #
 # The console is streamed to stdout, each line prefixed with the host-side
-# time since QEMU started ("[   3.21] ...") and kept in build/lab/last-run.log
-# (raw).  The exit status is that of the command list, reported by /init as
-# "LAB-EXIT=<n>"; 124 on time-out; 125 when the lab itself failed (no
-# LAB-EXIT line: kernel panic, no /dev/kvm is 1 with its own error line).
+# time since QEMU started ("[   3.21] ...").  The exit status is that of the
+# command list, reported by /init as "LAB-EXIT=<n>"; 124 on time-out; 125
+# when the lab itself failed (no LAB-EXIT line: kernel panic); a lab kernel
+# without /dev/kvm is 1 with its own error line.  The last line is
+#   lab: boot-to-init=<host s> total=<host s> exit=<status> lab=<L> outer=<path>
 #
-# Environment: QL_LAB_QEMU outer emulator (default build/bin/qemu-system-aarch64,
-# the fork's own x86 build), QL_LAB_CPU (default max,pauth-impdef=on),
-# QL_LAB_SMP (2), QL_LAB_MEM (4G), QL_LAB_APPEND (extra kernel arguments),
-# QL_LAB_INITRAMFS, QL_LAB_KERNEL_IMAGE, QL_LAB_QEMU_EXTRA (extra outer options).
+# Environment, the same names for both labs: QL_LAB, QL_LAB_QEMU,
+# QL_LAB_CPU (arm64: max,pauth-impdef=on; x86: max), QL_LAB_SMP (2),
+# QL_LAB_MEM (arm64 4G, x86 2G), QL_LAB_APPEND (extra kernel arguments),
+# QL_LAB_EXTRA (extra outer options, split at spaces), QL_LAB_KERNEL,
+# QL_LAB_INITRAMFS.
 set -euo pipefail
 # shellcheck source=lab/common.sh
 . "$(dirname "$0")/common.sh"
 export LC_ALL=C
 
+kind=${QL_LAB:-arm64}
 timeout_s=600
+outer=${QL_LAB_QEMU:-}
+keep=
 files=()
 script=
 cmd=
 while [ $# -gt 0 ]; do
     case $1 in
+        --lab) [ $# -ge 2 ] || die "--lab needs arm64 or x86"; kind=$2; shift 2 ;;
         --timeout) [ $# -ge 2 ] || die "--timeout needs seconds"; timeout_s=$2; shift 2 ;;
+        --outer) [ $# -ge 2 ] || die "--outer needs a path"; outer=$2; shift 2 ;;
+        --log) [ $# -ge 2 ] || die "--log needs a path"; keep=$2; shift 2 ;;
         --file) [ $# -ge 2 ] || die "--file needs a path"; files+=("$2"); shift 2 ;;
         --script) [ $# -ge 2 ] || die "--script needs a file"; script=$2; shift 2 ;;
         -h|--help) usage; exit 0 ;;
@@ -49,16 +72,33 @@ done
 [ -z "$cmd" ] || [ -z "$script" ] || die "give either commands or --script, not both"
 [ -z "$script" ] || [ -f "$script" ] || die "script $script not found"
 
-outer=${QL_LAB_QEMU:-${QL_BUILD:-$top/build}/bin/qemu-system-aarch64}
-image=${QL_LAB_KERNEL_IMAGE:-$out/Image}
-initramfs=${QL_LAB_INITRAMFS:-$out/initramfs.cpio.gz}
+bindir=${QL_BUILD:-$top/build}/bin
+case $kind in
+arm64)
+    dir=$out
+    outer=${outer:-$bindir/qemu-system-aarch64}
+    image=${QL_LAB_KERNEL:-$dir/Image}
+    initramfs=${QL_LAB_INITRAMFS:-$dir/initramfs.cpio.gz}
+    machine=(-machine virt,virtualization=on,gic-version=3 -cpu "${QL_LAB_CPU:-max,pauth-impdef=on}")
+    mem=${QL_LAB_MEM:-4G} console=ttyAMA0 make_hint="lab/initramfs.sh"
+    ;;
+x86)
+    dir=${QL_BUILD:-$top/build}/lab-x86
+    outer=${outer:-$bindir/qemu-system-x86_64}
+    image=${QL_LAB_KERNEL:-$dir/vmlinuz}
+    initramfs=${QL_LAB_INITRAMFS:-$dir/initramfs.cpio}
+    machine=(-accel tcg -cpu "${QL_LAB_CPU:-max}")
+    mem=${QL_LAB_MEM:-2G} console=ttyS0 make_hint="lab/x86/fetch.sh, lab/x86/initramfs.sh"
+    ;;
+*) die "--lab $kind: no such lab (arm64 or x86)" ;;
+esac
 [ -x "$outer" ] || die "outer emulator $outer not found (make, or set QL_LAB_QEMU)"
-[ -f "$image" ] || die "$image not found (lab/initramfs.sh)"
-[ -f "$initramfs" ] || die "$initramfs not found (lab/initramfs.sh)"
+[ -f "$image" ] || die "$image not found ($make_hint)"
+[ -f "$initramfs" ] || die "$initramfs not found ($make_hint)"
 need_tools cpio timeout
 
-mkdir -p "$out"
-run=$(mktemp -d "$out/run.XXXXXX")
+mkdir -p "$dir"
+run=$(mktemp -d "$dir/run.XXXXXX")
 trap 'rm -rf "$run"' EXIT
 # The run's own cpio, appended to the initramfs: /lab/cmd.sh and the files
 # (symbolic links here, followed by cpio -L).
@@ -69,14 +109,13 @@ log=$run/console.log
 : >"$log"
 start=${EPOCHREALTIME/./}
 t_init=
-# shellcheck disable=SC2054,SC2206  # QL_LAB_QEMU_EXTRA: options split at spaces
-qemu_cmd=("$outer" -machine virt,virtualization=on,gic-version=3
-          -cpu "${QL_LAB_CPU:-max,pauth-impdef=on}" -smp "${QL_LAB_SMP:-2}"
-          -m "${QL_LAB_MEM:-4G}" -nographic -no-reboot -nic none
+# shellcheck disable=SC2206  # QL_LAB_EXTRA: options split at spaces
+qemu_cmd=("$outer" "${machine[@]}" -smp "${QL_LAB_SMP:-2}"
+          -m "$mem" -nographic -no-reboot -nic none
           -kernel "$image" -initrd "$run/initrd"
-          -append "console=ttyAMA0 rdinit=/init panic=-1 quiet ${QL_LAB_APPEND:-}"
-          ${QL_LAB_QEMU_EXTRA:-})
-note "booting the lab (outer $outer, time-out ${timeout_s} s)"
+          -append "console=$console rdinit=/init panic=-1 quiet ${QL_LAB_APPEND:-}"
+          ${QL_LAB_EXTRA:-})
+note "booting the $kind lab (outer $outer, time-out ${timeout_s} s)"
 shopt -s lastpipe
 set +e
 timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1 | lab_stamp "lab: /init up"
@@ -84,17 +123,19 @@ qrc=${PIPESTATUS[0]}
 set -e
 end=${EPOCHREALTIME/./}
 total=$(printf '%d.%02d' $(((end - start) / 1000000)) $(((end - start) % 1000000 / 10000)))
+cp "$log" "$dir/last-run.log"
+[ -z "$keep" ] || cp "$log" "$keep"
 
+summary() { echo "lab: boot-to-init=${t_init:-?} total=$total exit=$1 lab=$kind outer=$outer"; }
 if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
     echo "lab: error: time-out: the lab did not finish within ${timeout_s} s; QEMU killed" >&2
+    summary 124
     exit 124
 fi
-cp "$log" "$out/last-run.log"
-log=$out/last-run.log
-rc=$(sed -n 's/^LAB-EXIT=\([0-9][0-9]*\)$/\1/p' "$run/console.log" | tail -1)
+rc=$(sed -n 's/^LAB-EXIT=\([0-9][0-9]*\)$/\1/p' "$log" | tail -1)
 if [ -z "$rc" ]; then
-    echo "lab: error: the lab stopped after $total s without reporting LAB-EXIT (outer QEMU status $qrc; see $log)" >&2
-    exit 125
+    echo "lab: error: the lab stopped after $total s without reporting LAB-EXIT (outer QEMU status $qrc; see $dir/last-run.log)" >&2
+    rc=125
 fi
-note "/init after ${t_init:-?} s; command list exited $rc; total $total s"
+summary "$rc"
 exit "$rc"

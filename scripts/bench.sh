@@ -41,6 +41,7 @@ fi
 "$top/lab/initramfs.sh" --base "$build/lab/cross-base/qemu-system-aarch64"
 
 cmd='
+. /usr/share/qemu-large/case.sh
 NS="'"$sizes"'"; REPS='"$reps"'
 Q="-accel kvm -M virt,gic-version=3 -cpu host -m 1G -display none -nic none -no-reboot"
 span() { awk -v a="$1" -v b="$2" "BEGIN { printf \"%.3f\", b - a }"; }
@@ -67,11 +68,10 @@ census() {  # NAME BIN N
     t0=$EPOCHREALTIME
     $bin $Q -smp $n -monitor none -serial stdio -kernel /lab/files/census.bin >/tmp/cen 2>/tmp/err
     rc=$?; t1=$EPOCHREALTIME
-    if [ $rc = 0 ] && grep -q "census: cpus=$n/$n ppi=$n/$n sgi=$n/$n" /tmp/cen &&
-       ! grep -q "census: FAILED" /tmp/cen; then
+    if [ $rc = 0 ] && case_census cen /tmp/cen | grep -q " complete=$n\$"; then
         echo "BENCH census $name $n $(span $t0 $t1)"
     else
-        echo "BENCH-FAIL census $name $n rc=$rc"; grep "census:" /tmp/cen | head -3; head -3 /tmp/err
+        echo "BENCH-FAIL census $name $n rc=$rc"; case_census cen /tmp/cen; head -3 /tmp/err
     fi
 }
 floor() {  # N

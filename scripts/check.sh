@@ -5,27 +5,22 @@
 #   N passed, N failed, N skipped
 # and exits non-zero when anything failed.  A skipped test is never a pass.
 #
-# usage: check.sh [--core | --lab | --all]
-#   --core (make check, the default): 1-7 below
-#   --lab  (make check-lab): 8 only
-#   --all  (make check-all): 1-8, one summary
+# usage: check.sh [--core | --lab | --all | --host]
+#   --core (make check, the default), --lab (make check-lab), --all (make
+#   check-all: core and lab, one summary), --host (make check-host: the
+#   in-lab halves of the lab suites run right here, on a real arm64 or x86
+#   KVM host; see docs/lab.md)
 #
-#  1. our own harness tests (tests/harness/test-*.sh)
-#  2. the series applies to the pinned base (scripts/prepare-tree.sh)
-#  3. scripts/checkpatch.pl --no-signoff on every patch, from the applied tree
-#  4. the build of the three targets
-#  5. a curated list of QEMU's own tests (tests/qemu-tests.txt) via meson
-#  6. our own tests of the built binaries (tests/system/test-*.sh)
-#  7. x86 KVM in the nested x86 lab (error paths, query-machines), 15-25 s each
-#     (tests/kvm-x86/test-*.sh; the lab's kernel is fetched once)
-#  8. the nested arm64 KVM lab: cross-build of the fork and of the unpatched
-#     base (for A/B tests), initramfs, tests/lab/test-*.sh; then the nested
-#     x86 (SVM) lab: amd64 kernel with kvm_amd, tests/lab-x86/test-*.sh
+# What runs is the table of suites below: each row is a suite (a folder of
+# test-*.sh, or QEMU's own tests from tests/qemu-tests.txt), the modes it
+# runs in, which of its tests, and the steps it needs first.  A step runs
+# once per check, as one result line of its own; a suite whose step failed
+# is reported SKIP, test by test.
 set -uo pipefail
 mode=${1:---core}
 case $mode in
---core|--lab|--all) ;;
-*) echo "usage: check.sh [--core | --lab | --all]" >&2; exit 2 ;;
+--core|--lab|--all|--host) ;;
+*) echo "usage: check.sh [--core | --lab | --all | --host]" >&2; exit 2 ;;
 esac
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -160,107 +155,155 @@ run() {
     return $rc
 }
 
-# skip_tests PREFIX DIR WHY: each DIR/test-*.sh is SKIP (a prerequisite failed)
-skip_tests() {
+# The suites.  modes: core (make check), lab (make check-lab), host (make
+# check-host; SUITE runs with QL_LAB_BACKEND=host); --all runs core and lab.
+# tests: * (every test-*.sh of the folder) or a comma list of test names.
+# needs: steps, in order (step_NAME below), or -.
+suites='
+# modes  suite      folder           tests                                        needs
+core     harness    tests/harness    *                                            -
+core     qemu       -                -                                            tree,checkpatch,build
+core     tcg        tests/tcg        *                                            build,guest
+core     lab-x86    tests/lab-x86    test-kvm-msr,test-query-machines             build,x86-lab
+lab      lab-arm64  tests/lab-arm64  *                                            arm64-lab
+lab      lab-x86    tests/lab-x86    test-nested-svm                              build,x86-lab
+host     lab-arm64  tests/lab-arm64  test-limits-kvm,test-census-kvm,test-regcache-kvm  host-arm64
+host     lab-x86    tests/lab-x86    *                                            host-x86
+'
+
+# The steps: each runs at most once; its status is remembered.
+declare -A step_done=()
+step() {  # NAME: run step NAME once; 0 when it (and before it) succeeded
+    local n=$1
+    if [ -z "${step_done[$n]:-}" ]; then
+        if "step_$n"; then step_done[$n]=0; else step_done[$n]=1; fi
+    fi
+    return "${step_done[$n]}"
+}
+step_tree() { echo "== series applies to the pinned base"; run "series-applies" "$here/prepare-tree.sh"; }
+step_checkpatch() {
+    echo "== checkpatch"
+    local p
+    while read -r p; do
+        run "checkpatch/$p" bash -c "cd '$build/qemu' && ./scripts/checkpatch.pl --no-signoff --patch '$patches/$p'"
+    done < <(series_list)
+    return 0    # each patch is its own result; the build goes on
+}
+step_build() { step tree && { echo "== build"; run "build" "$here/build.sh"; }; }
+step_guest() { run "guest-payloads" bash -c "make -C '$top/guest' O='$build/guest'"; }
+step_x86-lab() {
+    echo "== nested x86 lab: kernel"
+    run "lab-x86/fetch" "$top/lab/x86/fetch.sh"
+}
+step_arm64-lab() {
+    echo "== nested arm64 KVM lab: kernel, cross-builds, initramfs"
+    run "lab/fetch" "$top/lab/fetch.sh" &&
+    run "lab/outer-and-guest" bash -c "'$here/prepare-tree.sh' && '$here/build.sh' && make -C '$top/guest' O='$build/guest'" &&
+    run "lab/cross-build" "$top/lab/cross-build.sh" "$build/qemu" &&
+    run "lab/cross-build-base" bash -c "{ [ -x '$build/lab/base-src/configure' ] || '$here/fetch-base.sh' '$build/lab/base-src'; } && '$top/lab/cross-build.sh' '$build/lab/base-src' '$build/lab/cross-base'" &&
+    run "lab/initramfs" "$top/lab/initramfs.sh" --base "$build/lab/cross-base/qemu-system-aarch64"
+}
+# make check-host: this machine is the KVM host.  The fork built here
+# natively (build/bin), the unpatched base beside it in build/base-ARCH
+# (built once, for the cases that compare base and fork), the shims
+# (lab/*.c) built for this machine.  QL_HOST_QEMU, QL_HOST_BASE, QL_SHIMS
+# and QL_HOST_TOOLS instead name binaries built elsewhere (no build here:
+# how the proof in tests/lab-arm64/test-check-host.sh runs it in the lab).
+step_host() {  # ARCH
+    local a=$1 base
+    [ "$(uname -m)" = "$a" ] || { echo "check-host: this is not an $a host ($(uname -m))"; return 1; }
+    [ -c /dev/kvm ] || { echo "check-host: no /dev/kvm here"; return 1; }
+    if [ -z "${QL_HOST_QEMU:-}" ]; then
+        step build && step guest || return 1
+        base=$build/base-$a
+        run "host/base" bash -c "[ -x '$base/qemu-system-$a' ] || { { [ -x '$build/lab/base-src/configure' ] || '$here/fetch-base.sh' '$build/lab/base-src'; } &&
+            QL_TREE='$build/lab/base-src' QL_BDIR='$base' QL_TARGETS=$a-softmmu '$here/build.sh'; }" || return 1
+        run "host/tools" "$top/lab/host-tools.sh" || return 1
+        export QL_HOST_QEMU=$build/bin/qemu-system-$a QL_HOST_BASE=$base/qemu-system-$a
+        export QL_SHIMS=$build/host-tools/lib QL_HOST_TOOLS=$build/host-tools/bin
+    fi
+    export QEMU=$QL_HOST_QEMU QEMU_BASE=${QL_HOST_BASE:-qemu-base} QL_SHIMS=${QL_SHIMS:-/usr/lib}
+    export PATH=${QL_HOST_TOOLS:+$QL_HOST_TOOLS:}$PATH
+    echo "check-host: QEMU=$QEMU QEMU_BASE=$QEMU_BASE QL_SHIMS=$QL_SHIMS"
+}
+step_host-arm64() { step_host aarch64; }
+step_host-x86() { step_host x86_64; }
+
+# suite_qemu: QEMU's own tests (tests/qemu-tests.txt) through meson and
+# check-tcg.  Field 2 "slow": meson's slow setup (G_TEST_SLOW=1), for
+# in-tree tests whose biggest cases upstream keeps for -m slow.
+# "tcg:TARGET/NAME": a check-tcg test (tests/tcg), run as run-NAME.
+suite_qemu() {
+    echo "== QEMU's own tests (tests/qemu-tests.txt)"
+    local qtests=() qtests_slow=() tcgtests=() name speed
+    while read -r name speed _; do
+        case $name in
+        ''|'#'*) ;;
+        tcg:*) tcgtests+=("${name#tcg:}") ;;
+        *) if [ "${speed:-}" = slow ]; then qtests_slow+=("$name"); else qtests+=("$name"); fi ;;
+        esac
+    done <"$top/tests/qemu-tests.txt"
+    # (meson test with no names would run every test)
+    [ ${#qtests[@]} = 0 ] || meson_tests quick "${qtests[@]}"
+    [ ${#qtests_slow[@]} = 0 ] || meson_tests slow "${qtests_slow[@]}"
+    [ ${#tcgtests[@]} = 0 ] || tcg_tests "${tcgtests[@]}"
+}
+
+# suite_tests SUITE FOLDER TESTS: each test of FOLDER that TESTS names
+suite_files() {  # FOLDER TESTS: the test files, in order
     local t
-    for t in "$2"/test-*.sh; do
-        [ -e "$t" ] && record "$1/$(basename "$t" .sh)" SKIP "$3"
-    done
-}
-
-core() {
-    echo "== harness tests"
-    for t in "$top"/tests/harness/test-*.sh; do
-        [ -e "$t" ] || continue
-        run "harness/$(basename "$t" .sh)" bash "$t"
-    done
-
-    echo "== series applies to the pinned base"
-    if run "series-applies" "$here/prepare-tree.sh"; then
-        echo "== checkpatch"
-        while read -r p; do
-            run "checkpatch/$p" bash -c "cd '$build/qemu' && ./scripts/checkpatch.pl --no-signoff --patch '$patches/$p'"
-        done < <(series_list)
-
-        echo "== build"
-        if run "build" "$here/build.sh"; then
-            echo "== QEMU's own tests (tests/qemu-tests.txt)"
-            # Field 2 "slow": run under meson's slow setup (G_TEST_SLOW=1),
-            # for in-tree tests whose biggest cases upstream keeps for -m slow.
-            # "tcg:TARGET/NAME": a check-tcg test (tests/tcg), run as run-NAME.
-            qtests=() qtests_slow=() tcgtests=()
-            while read -r name speed _; do
-                case $name in
-                ''|'#'*) ;;
-                tcg:*) tcgtests+=("${name#tcg:}") ;;
-                *) if [ "${speed:-}" = slow ]; then qtests_slow+=("$name"); else qtests+=("$name"); fi ;;
-                esac
-            done <"$top/tests/qemu-tests.txt"
-            # (meson test with no names would run every test)
-            [ ${#qtests[@]} = 0 ] || meson_tests quick "${qtests[@]}"
-            [ ${#qtests_slow[@]} = 0 ] || meson_tests slow "${qtests_slow[@]}"
-            [ ${#tcgtests[@]} = 0 ] || tcg_tests "${tcgtests[@]}"
-
-            echo "== system tests of the built binaries"
-            run "guest-payloads" bash -c "make -C '$top/guest' O='$build/guest'"
-            for t in "$top"/tests/system/test-*.sh; do
-                [ -e "$t" ] || continue
-                run "system/$(basename "$t" .sh)" bash "$t"
-            done
-
-            echo "== x86 KVM (nested x86 lab)"
-            if run "kvm-x86/fetch" "$top/lab/x86/fetch.sh"; then
-                for t in "$top"/tests/kvm-x86/test-*.sh; do
-                    [ -e "$t" ] || continue
-                    run "kvm-x86/$(basename "$t" .sh)" bash "$t"
-                done
-            else
-                skip_tests kvm-x86 "$top/tests/kvm-x86" "not run: the lab's kernel was not fetched"
-            fi
-        else
-            skip_tests system "$top/tests/system" "not run: the build failed"
-            skip_tests kvm-x86 "$top/tests/kvm-x86" "not run: the build failed"
-        fi
+    if [ "$2" = '*' ]; then
+        for t in "$top/$1"/test-*.sh; do [ -e "$t" ] && echo "$t"; done
     else
-        skip_tests system "$top/tests/system" "not run: the series does not apply"
-        skip_tests kvm-x86 "$top/tests/kvm-x86" "not run: the series does not apply"
+        for t in ${2//,/ }; do echo "$top/$1/$t.sh"; done
     fi
 }
 
-lab() {
-    echo "== nested arm64 KVM lab"
-    if ! { run "lab/fetch" "$top/lab/fetch.sh" &&
-           run "lab/outer-and-guest" bash -c "'$here/prepare-tree.sh' && '$here/build.sh' && make -C '$top/guest' O='$build/guest'" &&
-           run "lab/cross-build" "$top/lab/cross-build.sh" "$build/qemu" &&
-           run "lab/cross-build-base" bash -c "{ [ -x '$build/lab/base-src/configure' ] || '$here/fetch-base.sh' '$build/lab/base-src'; } && '$top/lab/cross-build.sh' '$build/lab/base-src' '$build/lab/cross-base'" &&
-           run "lab/initramfs" "$top/lab/initramfs.sh" --base "$build/lab/cross-base/qemu-system-aarch64"; }; then
-        skip_tests lab "$top/tests/lab" "not run: a lab prerequisite failed"
-        return
-    fi
-    for t in "$top"/tests/lab/test-*.sh; do
-        [ -e "$t" ] || continue
-        run "lab/$(basename "$t" .sh)" bash "$t"
-    done
+# Run the rows of the table for one mode.
+run_mode() {  # MODE
+    local modes suite folder tests needs n ok why t
+    while read -r modes suite folder tests needs; do
+        case $modes in ''|'#'*) continue ;; esac
+        [[ ",$modes," == *",$1,"* ]] || continue
+        # check-host runs the suite of this machine's architecture
+        case $needs in
+        host-arm64) [ "$(uname -m)" = aarch64 ] || continue ;;
+        host-x86) [ "$(uname -m)" = x86_64 ] || continue ;;
+        esac
+        ok=1 why=
+        if [ "$needs" != - ]; then
+            for n in ${needs//,/ }; do
+                step "$n" || { ok=0 why="not run: step $n failed"; break; }
+            done
+        fi
+        if [ "$suite" = qemu ]; then
+            if [ $ok = 1 ]; then suite_qemu; else record "qemu" SKIP "$why"; fi
+            continue
+        fi
+        echo "== $suite ($folder)"
+        [ "$1" != host ] || [ -z "${QL_HOST_TESTS:-}" ] || tests=$QL_HOST_TESTS
+        while read -r t; do
+            if [ ! -f "$t" ]; then
+                record "$suite/$(basename "$t" .sh)" FAIL "no such test $t (scripts/check.sh's table)"
+            elif [ $ok = 1 ]; then
+                if [ "$1" = host ]; then
+                    run "host/$suite/$(basename "$t" .sh)" env QL_LAB_BACKEND=host bash "$t"
+                else
+                    run "$suite/$(basename "$t" .sh)" bash "$t"
+                fi
+            else
+                record "$suite/$(basename "$t" .sh)" SKIP "$why"
+            fi
+        done < <(suite_files "$folder" "$tests")
+    done <<<"$suites"
 }
 
-# The nested x86 lab: an amd64 Linux with kvm_amd on the fork's TCG SVM,
-# running the fork's own qemu-system-x86_64 -accel kvm inside (issue 6).
-lab_x86() {
-    echo "== nested x86 (SVM) lab"
-    if ! { run "lab-x86/fetch" "$top/lab/x86/fetch.sh" &&
-           run "lab-x86/outer" bash -c "'$here/prepare-tree.sh' && '$here/build.sh'" &&
-           run "lab-x86/initramfs" "$top/lab/x86/initramfs.sh"; }; then
-        skip_tests lab-x86 "$top/tests/lab-x86" "not run: a lab prerequisite failed"
-        return
-    fi
-    for t in "$top"/tests/lab-x86/test-*.sh; do
-        [ -e "$t" ] || continue
-        run "lab-x86/$(basename "$t" .sh)" bash "$t"
-    done
-}
-
-[ "$mode" = --lab ] || core
-[ "$mode" = --core ] || { lab; lab_x86; }
+case $mode in
+--core) run_mode core ;;
+--lab) run_mode lab ;;
+--all) run_mode core; run_mode lab ;;
+--host) run_mode host ;;
+esac
 
 pass=$(awk -F'\t' '$2 == "PASS"' "$results" | wc -l)
 fail=$(awk -F'\t' '$2 == "FAIL"' "$results" | wc -l)

@@ -17,33 +17,27 @@ die() { echo "demo: error: $*" >&2; exit 1; }
 [[ $smp =~ ^[0-9]+$ ]] || die "SMP=$smp is not a number"
 [ -f "$payload" ] || die "no $payload (make guest)"
 
-q="qemu-system-aarch64 -accel kvm -M virt,gic-version=3 -cpu host -smp $smp -m 1G -display none -nic none"
-cmd="
-echo \"DEMO-S-START\"
-echo quit | $q -S -serial none -monitor stdio >/dev/null 2>/tmp/err-s
-echo \"DEMO-S-END rc=\$?\"
-grep -v 'recommended cpus' /tmp/err-s | head -3
-echo \"DEMO-CENSUS-START\"
-$q -monitor none -no-reboot -serial stdio -kernel census.bin 2>/tmp/err-c
-echo \"DEMO-CENSUS-END rc=\$?\"
-grep -v 'recommended cpus' /tmp/err-c | head -3
-"
-log=$build/demo.log
-set +e
-"$top/lab/run.sh" --timeout "${QL_DEMO_TIMEOUT:-1800}" --file "$payload" -- "$cmd" | tee "$log"
-rc=${PIPESTATUS[0]}
-set -e
-[ "$rc" = 0 ] || die "the lab run exited $rc (log: $log)"
-secs() { sed -n "s/^\[ *\([0-9.]*\)\] $1.*/\1/p" "$log" | head -1; }
-span() { awk -v a="$(secs "$1")" -v b="$(secs "$2")" 'BEGIN { printf "%.1f", b - a }'; }
-for m in DEMO-S-START 'DEMO-S-END rc=0' DEMO-CENSUS-START 'DEMO-CENSUS-END rc=0'; do
-    grep -q "\] $m\$" "$log" || die "no '$m' in the lab's output (log: $log)"
-done
-line=$(grep -o "census: cpus=.*" "$log" | head -1 || true)
+. "$top/tests/lib/test.sh"
+. "$top/tests/lib/lab.sh"
+# The in-lab half: two cases of lab/case.sh (start-up with -S, quit from the
+# monitor; then the census run, exec to power-off)
+cat >"$tmp/demo.lab.sh" <<INLAB
+. "\${QL_CASE_LIB:-/usr/share/qemu-large/case.sh}"
+q="\$QEMU -accel kvm -M virt,gic-version=3 -cpu host -smp $smp -m 1G -display none -nic none"
+case_hmp_input start quit
+case_run start 1800 -- \$q -S -serial none -monitor stdio
+case_input=
+case_run census 1800 -- \$q -monitor none -no-reboot -serial stdio -kernel "\$QL_FILES/census.bin"
+INLAB
+QL_LAB_TIMEOUT=${QL_DEMO_TIMEOUT:-1800} lab_run arm64 1800 "$tmp/demo.lab.sh" "$payload"
+cp "$tmp/lab.log" "$build/demo.log"
+[ "$lab_rc" = 0 ] || die "the lab run exited $lab_rc (log: $build/demo.log)"
+secs() { awk -v m="$(case_field "$1" ms)" 'BEGIN { printf "%.1f", m / 1000 }'; }
 echo
 echo "demo: -smp $smp under KVM in the nested lab"
-echo "demo:   exec to monitor quit with -S: $(span DEMO-S-START DEMO-S-END) s"
-echo "demo:   census run (exec to power-off): $(span DEMO-CENSUS-START DEMO-CENSUS-END) s"
-echo "demo:   ${line:-no census line}"
-grep -q "^census: cpus=$smp/$smp ppi=$smp/$smp sgi=$smp/$smp\$" <<<"$line" &&
-    ! grep -q 'census: FAILED' "$log" || die "the census is incomplete (log: $log)"
+echo "demo:   exec to monitor quit with -S: $(secs start) s (exit $(case_field start rc))"
+echo "demo:   census run (exec to power-off): $(secs census) s (exit $(case_field census rc))"
+echo "demo:   census: $(case_census census)"
+[ "$(case_field start rc)" = 0 ] || die "the -S start did not quit cleanly (log: $build/demo.log)"
+[ "$(case_field census rc)" = 0 ] && [ "$(case_census census)" = "$smp" ] ||
+    die "the census is incomplete (log: $build/demo.log)"

@@ -39,7 +39,7 @@ pkgs_cross="gcc-aarch64-linux-gnu binutils-aarch64-linux-gnu libc6-dev-arm64-cro
 pkgs_fw="seabios ipxe-qemu qemu-system-data"
 # Needed from backports on bookworm (meson >= 1.5 for QEMU's configure).
 pkgs_bpo="meson python3-pycotap"
-# libvirt for tests/system/test-libvirt-tcg.sh, run as a private session
+# libvirt for tests/tcg/test-libvirt-tcg.sh, run as a private session
 # daemon (libvirt/session.sh).  Version 11 or later: bookworm's 9.0 passes
 # -no-acpi, which QEMU 10.0 no longer has.  On bookworm these come from
 # backports one by one (their libraries and systemd-container from

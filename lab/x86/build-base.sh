@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # Build the unpatched base's qemu-system-x86_64, the A side of the nested
-# x86 lab's A/B (OUTER_QEMU=build/base-x86/qemu-system-x86_64).
+# x86 lab's A/B (QL_LAB_QEMU=build/base-x86/qemu-system-x86_64).
 #
 # usage: lab/x86/build-base.sh [SRC [OUT]]
 #   SRC  the base source (default build/lab/base-src; fetched with

@@ -12,18 +12,18 @@
 #
 # usage: lab/x86/initramfs.sh [--qemu PATH] [-o FILE] [--force]
 #   --qemu PATH  the qemu-system-x86_64 to pack as /usr/bin/qemu-system-x86_64
-#                (default: $QL_LAB_X86_INNER, else the fork's build/bin one)
+#                (default: $QL_LAB_INNER, else the fork's build/bin one)
 #   -o FILE      output (default: build/lab-x86/initramfs.cpio)
 #   --force      rebuild even when the inputs did not change
 #
 # The archive is not compressed: the lab kernel runs under TCG, where
-# copying is much cheaper than inflating.  lab/x86/run.sh appends a second
+# copying is much cheaper than inflating.  lab/run.sh --lab x86 appends a second
 # cpio with the run's command list, if any.
 set -euo pipefail
 # shellcheck source=lab/x86/common.sh
 . "$(dirname "$0")/common.sh"
 
-qemu=${QL_LAB_X86_INNER:-${QL_BUILD:-$top/build}/bin/qemu-system-x86_64}
+qemu=${QL_LAB_INNER:-${QL_BUILD:-$top/build}/bin/qemu-system-x86_64}
 img=$out/initramfs.cpio
 force=0
 while [ $# -gt 0 ]; do
@@ -42,7 +42,7 @@ t0=$(date +%s.%N)
 # Up to date when none of the inputs changed (names, sizes, times, the pin).
 inputs() {
     stat -L -c '%n %s %Y' "$qemu" "$xlab"/initramfs.sh "$xlab"/init.sh "$xlab"/tiny.S \
-        "$xlab"/common.sh "$lab"/common.sh "$lab"/kvmfault.c
+        "$xlab"/common.sh "$lab"/common.sh "$lab"/kvmfault.c "$lab"/case.sh
     cat "$pin"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
@@ -79,6 +79,8 @@ cp "$bb" "$root/bin/busybox"
 rm -rf "$out/initrd-debs"
 ln -s busybox "$root/bin/sh"
 install -m 755 "$xlab/init.sh" "$root/init"
+# the case helper of the in-lab tests (lab/case.sh)
+install -D -m 644 "$lab/case.sh" "$root/usr/share/qemu-large/case.sh"
 cp "$out"/modules/*.ko "$out/modules/order" "$root/lab/modules/"
 cp "$out/tiny.bin" "$root/tiny.bin"
 

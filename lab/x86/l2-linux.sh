@@ -12,9 +12,9 @@
 #
 # usage: lab/x86/l2-linux.sh [--outer PATH] [--inner PATH] [--timeout S]
 #                            [--l2-timeout S] [--name NAME] [--append ARGS]
-#   --outer PATH    outer emulator (default $OUTER_QEMU, else build/bin's)
+#   --outer PATH    outer emulator (default $QL_LAB_QEMU, else build/bin's)
 #   --inner PATH    the QEMU packed as the L1's qemu-system-x86_64 (default
-#                   $QL_LAB_X86_INNER, else build/bin's); copied, stripped
+#                   $QL_LAB_INNER, else build/bin's); copied, stripped
 #   --timeout S     hard limit of the whole run (default 900)
 #   --l2-timeout S  the inner QEMU's limit inside L1 (default 600)
 #   --name NAME     output names (default: the outer's directory name)
@@ -34,8 +34,8 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 export LC_ALL=C
 
-outer=${OUTER_QEMU:-${QL_BUILD:-$top/build}/bin/qemu-system-x86_64}
-inner=${QL_LAB_X86_INNER:-${QL_BUILD:-$top/build}/bin/qemu-system-x86_64}
+outer=${QL_LAB_QEMU:-${QL_BUILD:-$top/build}/bin/qemu-system-x86_64}
+inner=${QL_LAB_INNER:-${QL_BUILD:-$top/build}/bin/qemu-system-x86_64}
 timeout_s=900
 l2_timeout=600
 name=

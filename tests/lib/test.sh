@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash
 # Helpers for the tests of the built binaries.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -66,4 +67,18 @@ wait_for() {
     done
     tail -c 2000 "$file" 2>/dev/null
     fail "no /$pat/ in $file within ${secs}s"
+}
+
+# qemu_bin ARCH: the emulator under test: the fork's build/bin one, or with
+# QL_AB=base the unpatched base's host build build/base-ARCH (scripts/build.sh
+# with QL_TREE=build/lab/base-src QL_BDIR=build/base-ARCH; the x86 one is
+# lab/x86/build-base.sh's build/base-x86): the A/B of docs/ci.md
+qemu_bin() {
+    local d=$bin
+    if [ "${QL_AB:-}" = base ]; then
+        d=$build/base-$1
+        [ "$1" != x86_64 ] || d=$build/base-x86
+    fi
+    [ -x "$d/qemu-system-$1" ] || fail "no $d/qemu-system-$1"
+    echo "$d/qemu-system-$1"
 }

@@ -3,7 +3,7 @@
 #
 # qemu-system-ppc64 finds its firmware from Debian's qemu-system-data without
 # -L: SLOF for pseries, skiboot for powernv10; both print their banner.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/test.sh"
 start_bg "$bin/qemu-system-ppc64" -M pseries -accel tcg -m 512M -display none \
     -nic none -monitor none -no-reboot -serial "file:$tmp/slof.log"
 wait_for "$tmp/slof.log" 'FW Version = ' 120

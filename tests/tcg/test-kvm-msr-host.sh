@@ -11,8 +11,8 @@
 # opened.
 RE_REFUSED='KVM refused to set MSR .* \(0x[0-9a-f]+\)'
 RE_ABORT='Assertion|Aborted|core dumped'
-# shellcheck source=tests/system/lib.sh
-. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/lib/test.sh
+. "$(dirname "$0")/../lib/test.sh"
 qemu=$bin/qemu-system-x86_64
 [ -x "$qemu" ] || fail "$qemu not found (make build)"
 

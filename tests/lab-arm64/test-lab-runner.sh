@@ -4,7 +4,7 @@
 # lab/run.sh's own contract: the inner exit status comes back, a kernel
 # without KVM is refused with one clear line and exit 1, and the hard
 # time-out kills the lab with exit 124.
-. "$(dirname "$0")/../system/lib.sh"
+. "$(dirname "$0")/../lib/test.sh"
 run="$top/lab/run.sh"
 
 rc=0

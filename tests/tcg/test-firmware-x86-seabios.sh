@@ -3,7 +3,7 @@
 #
 # qemu-system-x86_64 -M pc finds SeaBIOS (Debian's seabios package) and the
 # VGA ROM without -L, and the BIOS runs until it has no disk to boot.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/test.sh"
 start_bg "$bin/qemu-system-x86_64" -M pc -accel tcg -m 128M -display none \
     -nic none -monitor none -serial none -no-reboot \
     -chardev "file,id=dbg,path=$tmp/seabios.log" \

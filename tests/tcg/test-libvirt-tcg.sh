@@ -6,7 +6,7 @@
 # the build tree (libvirt/session.sh): no system daemon, no systemd.  The
 # domains come from the documented template, libvirt/large-aarch64.xml,
 # with the census payload as <kernel>, under TCG (type='qemu'; this host
-# has no arm64 KVM; the type='kvm' twin is tests/lab/test-libvirt-kvm.sh).
+# has no arm64 KVM; the type='kvm' twin is tests/lab-arm64/test-libvirt-kvm.sh).
 #
 #  - domcapabilities: <vcpu max/> for virt under TCG is the fork's own
 #    query-machines cpu-max (512); type='kvm' is refused on this host
@@ -18,7 +18,8 @@
 #    8 the fork refuses with its GICv2 message, as for an explicit GICv2
 #  - a topology that does not multiply out is refused by libvirt
 # Every message is checked; no QEMU may abort or dump core.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/test.sh"
+. "$top/tests/lib/cases.sh"
 lv=$top/libvirt
 payload=$build/guest/census.bin
 emu=$bin/qemu-system-aarch64
@@ -109,7 +110,7 @@ if [ "$(uname -m)" = x86_64 ]; then
     check domcaps-kvm-refused "type kvm on this x86 host: refused by libvirt (exit $kvm_rc)" \
         eval '[ $kvm_rc != 0 ] && grep -qF "the accel '"'kvm'"' is not supported by '"'$emu'"' on this host" "$tmp/domcaps-kvm.txt"'
 else
-    sub domcaps-kvm-refused SKIP "not an x86 host: type kvm may work here (tests/lab/test-libvirt-kvm.sh covers it)"
+    sub domcaps-kvm-refused SKIP "not an x86 host: type kvm may work here (tests/lab-arm64/test-libvirt-kvm.sh covers it)"
 fi
 
 # --- domains that start --------------------------------------------------
@@ -134,12 +135,11 @@ census() {
     cat "$log"
     virsh_ destroy "$name" >/dev/null 2>&1 || true
     virsh_ undefine "$name" || return 1
-    line=$(grep -a '^census: cpus=' "$log") || return 1
     dt=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
     printf 'libvirt-tcg: start-to-census %d vcpus: %.2f s\n' "$n" "$dt"
     printf 'tcg\t%d\t%.2f\t%s\n' "$n" "$dt" "$(date -u +%FT%TZ)" >>"$results"
     [ "$state" = "shut off" ] || { echo "domain state: $state"; return 1; }
-    [ "$line" = "census: cpus=$n/$n ppi=$n/$n sgi=$n/$n" ]
+    [ "$(census_of "$log")" = "$n" ]
 }
 check census-8 "8 vCPUs, GICv3: define, start, census 8/8, shut off, undefine" census 8
 check census-512 "512 vCPUs (the reported maximum), GICv3: census 512/512" census 512

@@ -10,7 +10,7 @@
 # another topic, and a patch that breaks QEMU's coding style, are refused;
 # checkpatch's MAINTAINERS prompt is answered only for covered new files;
 # a series that does not apply to the bare orig tree is refused.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/test.sh"
 real=$build/qemu
 [ -x "$real/scripts/checkpatch.pl" ] || fail "no applied tree at $real (make tree)"
 upver=$(awk '$1 == "upstream-version" { print $2 }' "$top/base.pin")

@@ -4,7 +4,7 @@
 # The aarch64 virt board with GICv3 under TCG on this host boots the hello
 # payload (guest/hello.c), which must count exactly the CPUs asked for
 # (8, then 512) in the device tree and power off (QEMU exits 0).
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib/test.sh"
 payload=$build/guest/hello.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
 for n in 8 512; do

@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# shellcheck shell=bash source=lab/case.sh
+# The in-lab half of test-regcache-kvm.sh (bash): the rows of
+# regcache.cases, which call this script again for the steps that talk to
+# QEMU over QMP:
+#   save BIN N PREFIX   -S, a migration stream to PREFIX-init, QMP
+#                       system_reset, another to PREFIX-reset, quit
+#   reset-census BIN N [RAN]  the census with -action shutdown=pause; when
+#                       the guest powers off, system_reset and cont run it
+#                       again; the serial output is the step's stdout (two
+#                       censuses); RAN: a stream saved after the first run
+#   ioctls BIN N        "one-reg=K": KVM_GET_ONE_REG + KVM_SET_ONE_REG calls
+#                       to QMP ready with -S (lab/ioctlcount.c)
+. "${QL_CASE_LIB:-/usr/share/qemu-large/case.sh}"
+Q="-accel kvm -M virt,gic-version=3,dtb-randomness=off -cpu host -m 1G -display none -nic none -monitor none -kernel $QL_FILES/census.bin"
+qmp_start() {  # BIN N EXTRA...: QEMU with QMP on the coproc
+    local bin=$1 n=$2
+    shift 2
+    # shellcheck disable=SC2086
+    coproc QM { exec $bin $Q -smp "$n" "$@" -qmp stdio; }
+    qmp '{"execute":"qmp_capabilities"}' return
+}
+qmp() {  # JSON WANT: send, read until a line containing WANT
+    local line
+    echo "$1" >&"${QM[1]}"
+    while read -r -t 1200 -u "${QM[0]}" line; do
+        case $line in *'"error"'*) echo "QMP error: $line" >&2; return 1 ;;
+                      *"$2"*) return 0 ;; esac
+    done
+    echo "QMP: no answer with $2" >&2
+    return 1
+}
+save() {  # FILE: migrate to FILE and wait for completion
+    local line
+    qmp "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat >$1\"}}" return || return 1
+    while :; do
+        echo '{"execute":"query-migrate"}' >&"${QM[1]}"
+        read -r -t 1200 -u "${QM[0]}" line || return 1
+        case $line in *completed*) return 0 ;; *failed*) echo "migration failed: $line" >&2; return 1 ;; esac
+        sleep 0.2
+    done
+}
+quit() { qmp '{"execute":"quit"}' return; wait "$QM_PID"; }
+paused() {  # wait until the guest's power-off paused the VM
+    local i line
+    for i in $(seq 1 200); do
+        echo '{"execute":"query-status"}' >&"${QM[1]}"
+        read -r -t 60 -u "${QM[0]}" line || return 1
+        case $line in *'"running": false'*) return 0 ;; esac
+        sleep 0.2
+    done
+    return 1
+}
+case ${1:-} in
+save)
+    qmp_start "$2" "$3" -S -serial none && save "$4-init" &&
+        qmp '{"execute":"system_reset"}' return && save "$4-reset" && quit
+    exit ;;
+reset-census)
+    ser=$QL_CASE_TMP/serial-$3
+    rm -f "$ser"
+    qmp_start "$2" "$3" -serial "file:$ser" -action shutdown=pause || exit 1
+    for round in 1 2; do
+        for i in $(seq 1 2400); do
+            [ "$(case_census_count "$ser")" -ge $round ] && break
+            grep -q '^census: FAILED' "$ser" 2>/dev/null && break
+            sleep 0.5
+        done
+        paused || { echo "the guest did not power off (round $round)" >&2; break; }
+        if [ $round = 1 ]; then
+            [ -z "${4:-}" ] || save "$4" || exit 1
+            qmp '{"execute":"system_reset"}' return && qmp '{"execute":"cont"}' return || exit 1
+        fi
+    done
+    quit
+    cat "$ser"
+    exit ;;
+ioctls)
+    rm -f "$QL_CASE_TMP/ioctls-$3"
+    qmp_start "env LD_PRELOAD=$QL_SHIMS/ioctlcount.so IOCTLCOUNT=$QL_CASE_TMP/ioctls-$3 $2" "$3" -S -serial none &&
+        quit || exit 1
+    echo "one-reg=$(awk '/KVM_GET_ONE_REG|KVM_SET_ONE_REG/ { s += $1 } END { print s + 0 }' "$QL_CASE_TMP/ioctls-$3")"
+    exit ;;
+esac
+mkdir -p /tmp/rc
+case_table "$QL_FILES/regcache.cases" 2400

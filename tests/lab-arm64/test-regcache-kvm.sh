@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# The vCPU register cache (target/arm/kvm.c) under KVM, for real: the cases
+# of regcache.cases in one boot of the nested arm64 lab with the fork and
+# the unpatched base (qemu-base), or on this host (QL_LAB_BACKEND=host).
+# 1. Same state as the base: at -smp 2, 64 and 512 base and fork save a
+#    migration stream at prelaunch and after QMP system_reset, and
+#    lab/vmstate-cmp.c finds them equal but for the generic-timer values.
+# 2. Negative control: the fork's prelaunch stream against one saved after
+#    the census ran must differ in registers.
+# 3. Reset after running: census, system_reset, cont, census again; both
+#    complete.
+# 4. Fewer ioctls: at 512 the fork's KVM_GET_ONE_REG plus KVM_SET_ONE_REG
+#    calls to QMP ready (lab/ioctlcount.c) under a third of the base's.
+. "$(dirname "$0")/../lib/test.sh"
+. "$top/tests/lib/lab.sh"
+here=$(dirname "$0")
+payload=$build/guest/census.bin
+[ -f "$payload" ] || fail "no $payload (make guest)"
+if [ "${QL_LAB_BACKEND:-lab}" = lab ]; then
+    base=$build/lab/cross-base/qemu-system-aarch64
+    [ -x "$base" ] || fail "no base build $base (lab/cross-build.sh build/lab/base-src build/lab/cross-base)"
+    "$top/lab/initramfs.sh" --base "$base" >/dev/null || fail "lab/initramfs.sh --base failed"
+fi
+lab_run arm64 3600 "$here/regcache.lab.sh" "$payload" "$here/regcache.cases"
+[ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
+cases_check "$here/regcache.cases"
+calls() { case_out "$1" | sed -n 's/^one-reg=\([0-9]*\)$/\1/p' | tail -1; }
+b=$(calls ioctls-base-512) f=$(calls ioctls-fork-512)
+check regcache-ioctls-512 "ONE_REG calls to ready: base ${b:-?}, fork ${f:-?}" \
+    eval '[ -n "$b" ] && [ -n "$f" ] && [ "$b" -gt 0 ] && [ $((f * 3)) -lt "$b" ]'
+exit $failed
