@@ -216,6 +216,7 @@ step_host() {  # ARCH
     if [ -z "${QL_HOST_QEMU:-}" ]; then
         step build && step guest || return 1
         base=$build/base-$a
+        [ "$a" != x86_64 ] || base=$build/base-x86     # lab/x86/build-base.sh's
         run "host/base" bash -c "[ -x '$base/qemu-system-$a' ] || { { [ -x '$build/lab/base-src/configure' ] || '$here/fetch-base.sh' '$build/lab/base-src'; } &&
             QL_TREE='$build/lab/base-src' QL_BDIR='$base' QL_TARGETS=$a-softmmu '$here/build.sh'; }" || return 1
         run "host/tools" "$top/lab/host-tools.sh" || return 1

@@ -100,36 +100,19 @@ echo "root:x:0:" >"$r1/etc/group"
 lab_cpio "$r1" "$res/l1-initramfs.cpio"
 note "l2-linux: L1 initramfs $(du -k "$res/l1-initramfs.cpio" | cut -f1) KiB, L2 initrd $(du -k "$res/l2-initrd.cpio" | cut -f1) KiB (inner $(realpath "$inner"))"
 
+# One boot through the labs' runner (its own /init: lab/x86/l2-linux-init.sh
+# runs L2 and reports LAB-EXIT; the runner's command list is not used)
 log=$res/$name-console.log
-: >"$log"
-start=${EPOCHREALTIME/./}
-stamp() {
-    local line now d
-    while IFS= read -r line || [ -n "$line" ]; do
-        line=${line%$'\r'}
-        now=${EPOCHREALTIME/./}
-        d=$((now - start))
-        line=$(printf '[%4d.%02d] %s' $((d / 1000000)) $((d % 1000000 / 10000)) "$line")
-        printf '%s\n' "$line"
-        printf '%s\n' "$line" >>"$log"
-    done
-}
-qemu_cmd=("$outer" -accel tcg -cpu max -smp 2 -m 2G -nographic -no-reboot -nic none
-          -kernel "$kernel" -initrd "$res/l1-initramfs.cpio"
-          -append "console=ttyS0 rdinit=/init panic=-1 quiet l2lx.timeout=$l2_timeout $append")
-note "l2-linux: $(printf '%q ' "${qemu_cmd[@]}")"
 set +e
-nice -n 19 timeout -k 5 "$timeout_s" "${qemu_cmd[@]}" </dev/null 2>&1 | stamp
-qrc=${PIPESTATUS[0]}
+QL_LAB_INITRAMFS=$res/l1-initramfs.cpio QL_LAB_KERNEL=$kernel \
+    QL_LAB_APPEND="l2lx.timeout=$l2_timeout $append" \
+    nice -n 19 "$lab/run.sh" --lab x86 --outer "$outer" --timeout "$timeout_s" --log "$log" -- true |
+    tee "$res/$name-run.log"
+rc=${PIPESTATUS[0]}
 set -e
-end=${EPOCHREALTIME/./}
-total=$(printf '%d.%02d' $(((end - start) / 1000000)) $(((end - start) % 1000000 / 10000)))
-
-rc=$(sed -n 's/^\[[ 0-9.]*\] LAB-EXIT=\([0-9]*\)$/\1/p' "$log" | tail -1)
-if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then rc=124; fi
-[ -n "$rc" ] || rc=125
+total=$(sed -n 's/^lab: .*total=\([^ ]*\).*/\1/p' "$res/$name-run.log" | tail -1)
 {
-    { grep -a 'L2LX-RESULT' "$log" || true; } | sed 's/^\[[ 0-9.]*\] //' | tail -1
-    echo "l2-linux: name=$name total=${total}s exit=$rc outer=$(realpath "$outer") inner=$(realpath "$inner")"
+    { grep -a 'L2LX-RESULT' "$log" || true; } | tail -1
+    echo "l2-linux: name=$name total=${total:-?}s exit=$rc outer=$(realpath "$outer") inner=$(realpath "$inner")"
 } | tee "$res/$name-result.txt"
 exit "$rc"
