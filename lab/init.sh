@@ -11,6 +11,8 @@ export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root TERM=dumb
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# as on any host (devtmpfs has no /dev/fd): bash process substitution needs it
+ln -s /proc/self/fd /dev/fd
 mkdir -p /dev/pts /dev/shm /tmp
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmpfs /dev/shm

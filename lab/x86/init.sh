@@ -12,6 +12,8 @@ export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root TERM=dumb
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
+# as on any host (devtmpfs has no /dev/fd): bash process substitution needs it
+ln -s /proc/self/fd /dev/fd
 mkdir -p /tmp
 mount -t tmpfs tmpfs /tmp
 

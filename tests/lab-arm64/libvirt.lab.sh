@@ -5,6 +5,8 @@
 # step is one case of lab/case.sh; the host side judges them.
 . "${QL_CASE_LIB:-/usr/share/qemu-large/case.sh}"
 cd "$QL_FILES" || exit 1
+V() { virsh -q -c qemu:///system "$@"; }
+setup_fail() { case_note setup ok=no; echo "libvirt-kvm: setup failed: $*"; exit 1; }
 
 # Unpack libvirt; users and groups libvirt looks up even when qemu.conf
 # says root (its compiled-in defaults are resolved first); directories.

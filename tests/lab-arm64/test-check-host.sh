@@ -21,6 +21,7 @@ payload=$build/guest/census.bin
     fail "cannot pack the repository"
 cat >"$tmp/check-host.lab.sh" <<'INLAB'
 # SPDX-License-Identifier: GPL-2.0-or-later
+QL_FILES=${QL_FILES:-/lab/files}
 mkdir -p /tmp/repo /tmp/qlb/guest && cd /tmp/repo || exit 1
 tar -xzf "$QL_FILES/repo.tar.gz" || exit 1
 cp "$QL_FILES/census.bin" /tmp/qlb/guest/

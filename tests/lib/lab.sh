@@ -32,8 +32,13 @@ lab_run() {
         for v in QL_CASE_GROUPS QL_CASE_ONLY QL_AB; do
             [ -z "${!v:-}" ] || printf "%s='%s'; export %s\n" "$v" "${!v}" "$v"
         done
-        if [ "${QL_AB:-}" = base ] && [ "$kind" = arm64 ]; then
+        # the A/B: the base as $QEMU where the half has one (the arm64
+        # lab's qemu-base, check-host's QEMU_BASE); the x86 lab packs the
+        # base as its QEMU instead, and a TCG test picks its own (qemu_bin)
+        if [ "${QL_AB:-}" = base ] && [ "$kind" = arm64 ] && [ "${QL_LAB_BACKEND:-lab}" = lab ]; then
             echo 'QEMU=${QEMU_BASE:-qemu-base}; export QEMU'
+        elif [ "${QL_AB:-}" = base ] && [ -n "${QEMU_BASE:-}" ]; then
+            echo 'QEMU=$QEMU_BASE; export QEMU'
         fi
         cat "$script"
     } >"$tmp/inlab.sh"
