@@ -5,8 +5,8 @@
 # host: packed into both labs' initramfs as /usr/share/qemu-large/case.sh,
 # sourced by the in-lab half of each lab test (tests/lab-*/NAME.lab.sh),
 # and the same file, unchanged, on a real KVM host (make check-host) or on
-# this machine under TCG.  POSIX sh: busybox ash (x86 lab) and bash (arm64
-# lab, real hosts) both run it.
+# this machine under TCG.  POSIX sh: busybox ash (x86 lab), dash and bash
+# (arm64 lab, real hosts) run it (tests/harness/test-case-layer.sh).
 #
 # What it does for a case: run one command with a time-out in a scratch
 # directory of its own, with core dumps enabled; report its exit status,
@@ -23,9 +23,11 @@
 #                              complete=N when all N CPUs, PPIs and SGIs came
 #                              and no census FAILED
 #   CASE-NOTE NAME KEY=VALUE ...  facts and measurements (case_note)
-#   CASE-END NAME rc=R sig=S timeout=yes|no core=yes|no ms=T
+#   CASE-END NAME rc=R sig=S timeout=yes|no core=yes|no ms=T errlines=E
 #                              R the exit status, S the signal number that
-#                              killed it (rc > 128, not a time-out) or -
+#                              killed it (rc > 128, not a time-out) or -,
+#                              E the lines of stderr (those shown: at most
+#                              $case_max_lines)
 #
 # Variables (the defaults are the labs'; a real host sets them):
 #   QEMU       the fork's emulator (qemu-system-aarch64 / -x86_64 per uname -m)
@@ -62,15 +64,17 @@ case_now() {
 case_run() {
     _name=$1 _secs=$2
     shift 2
-    _env=
+    _env= _pre=
     while [ $# -gt 0 ] && [ "$1" != -- ]; do
         case $1 in
-        KVMFAULT_*) case " $_env " in *" LD_PRELOAD="*) ;;
-                    *) _env="$_env LD_PRELOAD=$QL_SHIMS/kvmfault.so" ;; esac ;;
+        KVMFAULT_*) _pre="$_pre:$QL_SHIMS/kvmfault.so"; _env="$_env $1" ;;
+        LD_PRELOAD=*) _pre="$_pre:${1#LD_PRELOAD=}" ;;
+        *) _env="$_env $1" ;;
         esac
-        _env="$_env $1"
         shift
     done
+    # the shims in one LD_PRELOAD (kvmfault.so once)
+    [ -z "$_pre" ] || _env="$_env LD_PRELOAD=$(printf '%s' "${_pre#:}" | tr ':' '\n' | awk '!seen[$0]++ { printf "%s%s", sep, $0; sep = ":" }')"
     [ "${1:-}" = -- ] && shift
     _dir=$QL_CASE_TMP/$_name
     rm -rf "$_dir"
@@ -92,7 +96,7 @@ case_run() {
         # each stdout line as "+MS LINE", MS since the case started
         _out=$_dir/out.fifo
         mkfifo "$_out"
-        (while IFS= read -r _l; do echo "+$(($(case_now) - _t0)) $_l"; done <"$_out" >"$_dir/out") &
+        (while IFS= read -r _l; do printf '+%s %s\n' $(($(case_now) - _t0)) "$_l"; done <"$_out" >"$_dir/out") &
         _st=$!
     fi
     # shellcheck disable=SC2086  # _env: assignments split at spaces
@@ -115,19 +119,24 @@ case_run() {
 case_report() {
     _name=$1 _rc=$2 _ms=$3 _secs=${4:-0}
     _dir=$QL_CASE_TMP/$_name
+    # (awk: a last line without its newline still ends its report line)
     tr -d '\r' <"$_dir/out" 2>/dev/null | grep -v '^census: cpu [0-9]' | grep -v '^ *$' |
-        head -n "$case_max_lines" | sed "s/^/CASE-OUT $_name| /"
-    tr -d '\r' <"$_dir/err" 2>/dev/null | head -n "$case_max_lines" | sed "s/^/CASE-ERR $_name| /"
+        head -n "$case_max_lines" | awk -v p="CASE-OUT $_name| " '{ print p $0 }'
+    tr -d '\r' <"$_dir/err" 2>/dev/null | head -n "$case_max_lines" |
+        awk -v p="CASE-ERR $_name| " '{ print p $0 }'
     case_census "$_name" "$_dir/out"
     _to=no _sig=-
-    # coreutils' timeout exits 124; busybox's is killed by its own TERM (143)
-    if [ "$_rc" = 124 ] || { [ "$_rc" = 143 ] && [ "$_secs" -gt 0 ] && [ "$_ms" -ge $((_secs * 1000)) ]; }; then
+    # coreutils' timeout exits 124; busybox's sends TERM and passes on the
+    # command's status, which for QEMU (it exits 0 on SIGTERM) says
+    # nothing: a case that ran its whole time-out timed out, whatever it says
+    if [ "$_rc" = 124 ] || { [ "$_secs" -gt 0 ] && [ "$_ms" -ge $((_secs * 1000)) ]; }; then
         _to=yes
     elif [ "$_rc" -gt 128 ]; then
         _sig=$((_rc - 128))
     fi
+    _el=$(tr -d '\r' <"$_dir/err" 2>/dev/null | grep -c '')
     if ls "$_dir"/core* >/dev/null 2>&1; then _core=yes; else _core=no; fi
-    echo "CASE-END $_name rc=$_rc sig=$_sig timeout=$_to core=$_core ms=$_ms"
+    echo "CASE-END $_name rc=$_rc sig=$_sig timeout=$_to core=$_core ms=$_ms errlines=$_el"
 }
 
 # case_note NAME KEY=VALUE ...: a measurement or a fact of the host, for
@@ -150,7 +159,7 @@ case_census() {
     [ -n "$_l" ] || return 0
     _k=$(case_census_count "$2")
     if grep -q '^census: FAILED' "$2"; then _f=1; else _f=0; fi
-    echo "$_l" | awk -v name="$1" -v f="$_f" -v k="$_k" '{
+    printf '%s\n' "$_l" | awk -v name="$1" -v f="$_f" -v k="$_k" '{
         split($2, c, "[=/]"); split($3, p, "[=/]"); split($4, s, "[=/]")
         ok = f == 0 && c[2] == c[3] && p[2] == c[3] && p[3] == c[3] && s[2] == c[3] && s[3] == c[3]
         printf "CASE-CENSUS %s %s %s %s failed=%d runs=%d complete=%s\n", name, $2, $3, $4, f, k, ok ? c[3] : "no"
@@ -167,11 +176,11 @@ case_qmp_input() {
     _f=$QL_CASE_TMP/$1.in
     {
         echo '{"execute":"qmp_capabilities"}'
-        echo "$2" | tr ';' '\n' | while IFS= read -r _c; do
-            _c=$(echo "$_c" | sed 's/^ *//; s/ *$//')
+        printf '%s\n' "$2" | tr ';' '\n' | while IFS= read -r _c; do
+            _c=$(printf '%s\n' "$_c" | sed 's/^ *//; s/ *$//')
             case $_c in
             '') ;;
-            '{'*) echo "$_c" ;;
+            '{'*) printf '%s\n' "$_c" ;;
             hmp:*) printf '{"execute":"human-monitor-command","arguments":{"command-line":"%s"}}\n' "${_c#hmp:}" ;;
             *) printf '{"execute":"%s"}\n' "$_c" ;;
             esac
@@ -185,7 +194,7 @@ case_qmp_input() {
 # ";"-separated lines as they are (the list says quit itself)
 case_hmp_input() {
     mkdir -p "$QL_CASE_TMP"
-    echo "$2" | tr ';' '\n' | sed 's/^ *//; s/ *$//' >"$QL_CASE_TMP/$1.in"
+    printf '%s\n' "$2" | tr ';' '\n' | sed 's/^ *//; s/ *$//' >"$QL_CASE_TMP/$1.in"
     case_input=$QL_CASE_TMP/$1.in case_hold=
 }
 
@@ -206,8 +215,12 @@ case_table() {
         # shellcheck disable=SC2086
         set -f; set -- $_row; set +f
         IFS=$_oifs
-        _cn=$(echo "$1" | tr -d ' ') _ce=$(eval "echo $2") _cc=$3 _ci=$(echo "$4" | sed 's/^ *//; s/ *$//')
-        _cg=$(echo "${6:-}" | tr ',' ' ')
+        if [ $# != 6 ]; then
+            echo "case_table: $_tab: a row with $# fields, not 6: $_row" >&2
+            continue
+        fi
+        _cn=$(printf '%s' "$1" | tr -d ' ') _ce=$(eval "echo $2") _cc=$3
+        _ci=$(printf '%s\n' "$4" | sed 's/^ *//; s/ *$//') _cg=$(printf '%s' "$6" | tr ',' ' ')
         if [ -n "${QL_CASE_ONLY:-}" ]; then
             case " $QL_CASE_ONLY " in *" $_cn "*) ;; *) continue ;; esac
         fi

@@ -46,6 +46,11 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 export LC_ALL=C
 
+for v in OUTER_QEMU QL_LAB_X86_SMP QL_LAB_X86_MEM QL_LAB_X86_CPU QL_LAB_X86_APPEND \
+         QL_LAB_X86_EXTRA QL_LAB_X86_INITRAMFS QL_LAB_X86_KERNEL QL_LAB_X86_INNER \
+         QL_LAB_QEMU_EXTRA QL_LAB_KERNEL_IMAGE; do
+    [ -z "${!v:-}" ] || die "$v is no longer read: both labs take the QL_LAB_* names (see lab/run.sh --help)"
+done
 kind=${QL_LAB:-arm64}
 timeout_s=600
 outer=${QL_LAB_QEMU:-}

@@ -128,7 +128,7 @@ run() {
     sub=$log.sub
     rm -f "$sub"
     t0=$(date +%s)
-    QL_SUBRESULTS=$sub "$@" >"$log" 2>&1
+    QL_SUBRESULTS=$sub "$@" </dev/null >"$log" 2>&1
     rc=$?
     dt=$(( $(date +%s) - t0 ))s
     if [ -s "$sub" ]; then
@@ -197,8 +197,8 @@ step_x86-lab() {
 }
 step_arm64-lab() {
     echo "== nested arm64 KVM lab: kernel, cross-builds, initramfs"
+    step build && step guest &&
     run "lab/fetch" "$top/lab/fetch.sh" &&
-    run "lab/outer-and-guest" bash -c "'$here/prepare-tree.sh' && '$here/build.sh' && make -C '$top/guest' O='$build/guest'" &&
     run "lab/cross-build" "$top/lab/cross-build.sh" "$build/qemu" &&
     run "lab/cross-build-base" bash -c "{ [ -x '$build/lab/base-src/configure' ] || '$here/fetch-base.sh' '$build/lab/base-src'; } && '$top/lab/cross-build.sh' '$build/lab/base-src' '$build/lab/cross-base'" &&
     run "lab/initramfs" "$top/lab/initramfs.sh" --base "$build/lab/cross-base/qemu-system-aarch64"
@@ -228,7 +228,11 @@ step_host() {  # ARCH
     echo "check-host: QEMU=$QEMU QEMU_BASE=$QEMU_BASE QL_SHIMS=$QL_SHIMS"
 }
 step_host-arm64() { step_host aarch64; }
-step_host-x86() { step_host x86_64; }
+step_host-x86() {
+    # the x86 lab suites are AMD's: kvm_amd, nested SVM
+    grep -q AuthenticAMD /proc/cpuinfo || { echo "check-host: the x86 lab suites need an AMD host (kvm_amd)"; return 1; }
+    step_host x86_64
+}
 
 # suite_qemu: QEMU's own tests (tests/qemu-tests.txt) through meson and
 # check-tcg.  Field 2 "slow": meson's slow setup (G_TEST_SLOW=1), for

@@ -37,7 +37,7 @@ echo
 echo "demo: -smp $smp under KVM in the nested lab"
 echo "demo:   exec to monitor quit with -S: $(secs start) s (exit $(case_field start rc))"
 echo "demo:   census run (exec to power-off): $(secs census) s (exit $(case_field census rc))"
-echo "demo:   census: $(case_census census)"
+echo "demo:   census: $(census_n census)"
 [ "$(case_field start rc)" = 0 ] || die "the -S start did not quit cleanly (log: $build/demo.log)"
-[ "$(case_field census rc)" = 0 ] && [ "$(case_census census)" = "$smp" ] ||
+[ "$(case_field census rc)" = 0 ] && [ "$(census_n census)" = "$smp" ] ||
     die "the census is incomplete (log: $build/demo.log)"

@@ -63,7 +63,7 @@ reset-census)
     for round in 1 2; do
         for i in $(seq 1 2400); do
             [ "$(case_census_count "$ser")" -ge $round ] && break
-            grep -q '^census: FAILED' "$ser" 2>/dev/null && break
+            case_census x "$ser" | grep -q ' failed=1 ' && break
             sleep 0.5
         done
         paused || { echo "the guest did not power off (round $round)" >&2; break; }
@@ -82,5 +82,5 @@ ioctls)
     echo "one-reg=$(awk '/KVM_GET_ONE_REG|KVM_SET_ONE_REG/ { s += $1 } END { print s + 0 }' "$QL_CASE_TMP/ioctls-$3")"
     exit ;;
 esac
-mkdir -p /tmp/rc
+mkdir -p "$QL_CASE_TMP/rc"
 case_table "$QL_FILES/regcache.cases" 2400

@@ -69,8 +69,8 @@ done
 [ "${QL_LAB_BACKEND:-lab}" = lab ] || fail "libvirt-kvm unpacks libvirt into / and runs its system daemon: lab only"
 lab_run arm64 900 "$here/libvirt.lab.sh" "$tarball" "$payload" "$top/libvirt/domain.sh" \
     "$top/libvirt/large-aarch64.xml"
-[ "$(case_note setup ok)" = yes ] || fail "libvirt did not start in the lab (exit $lab_rc)"
-ok "libvirt $(case_note setup libvirt), $(case_note setup packages) packages"
+[ "$(note_of setup ok)" = yes ] || fail "libvirt did not start in the lab (exit $lab_rc)"
+ok "libvirt $(note_of setup libvirt), $(note_of setup packages) packages"
 echo "libvirt-kvm: first domcapabilities (capability probe of the fork): $(case_field domcaps-fork ms) ms"
 
 case_expect domcaps-fork "exit 0" "~out: <vcpu max='512'/>"
@@ -81,13 +81,13 @@ domain_ok() {  # NAME N [LINE...]: the steps of a domain that runs the census
     case_expect "define-$name" "exit 0"
     case_expect "start-$name" "exit 0"
     case_expect "census-$name" "census $n" "$@"
-    check "shut-off-$name" "state $(case_note "census-$name" state)" test "$(case_note "census-$name" state)" = shut-off
+    check "shut-off-$name" "state $(note_of "census-$name" state)" test "$(note_of "census-$name" state)" = shut-off
     case_expect "undefine-$name" "exit 0"
 }
 domain_ok kvm512 512
 # 8 vCPUs without <gic>: libvirt must pick gic-version=3 under KVM
 domain_ok kvm8 8 '~err: gic-version=3'
-check gic-default-kvm8 "<gic> elements in the XML: $(case_note census-kvm8 xml_gic)" test "$(case_note census-kvm8 xml_gic)" = 0
+check gic-default-kvm8 "<gic> elements in the XML: $(note_of census-kvm8 xml_gic)" test "$(note_of census-kvm8 xml_gic)" = 0
 # libvirt's own validation refuses 513
 case_expect define-kvm513 "exit 1" "~err: Maximum CPUs greater than specified machine type limit 512"
 # LAYOUT_2 hidden: the base says 512 (what made libvirt accept a domain

@@ -23,11 +23,11 @@ x86_lab_prepare
 lab_run x86 300 "$here/nested-svm.lab.sh" "$build/lab-x86/tiny.bin"
 [ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
 is_set() { [ "$1" = Y ] || [ "$1" = 1 ]; }
-check nested "dmesg line $(case_note host nested_dmesg), kvm_amd nested=$(case_note host nested)" \
-    eval 'is_set "$(case_note host nested_dmesg)" || is_set "$(case_note host nested)"'
-check nrips "kvm_amd nrips=$(case_note host nrips) (outer ${QL_LAB_QEMU:-$bin/qemu-system-x86_64})" \
-    is_set "$(case_note host nrips)"
-check kvm "/dev/kvm: $(case_note host kvm)" test "$(case_note host kvm)" = ok
+check nested "dmesg line $(note_of host nested_dmesg), kvm_amd nested=$(note_of host nested)" \
+    eval 'is_set "$(note_of host nested_dmesg)" || is_set "$(note_of host nested)"'
+check nrips "kvm_amd nrips=$(note_of host nrips) (outer ${QL_LAB_QEMU:-$bin/qemu-system-x86_64})" \
+    is_set "$(note_of host nrips)"
+check kvm "/dev/kvm: $(note_of host kvm)" test "$(note_of host kvm)" = ok
 case_expect l2 "exit 33" '~out: ^\+[0-9]+ tiny: hello from L2' '~out: ^\+[0-9]+ tiny: done$'
 # +MS stamps: start -> hello is QEMU's start-up, n= -> done the N CPUIDs
 at() { case_out l2 | sed -n "s/^+\([0-9]*\) tiny: $1.*/\1/p" | head -1; }
@@ -36,5 +36,5 @@ h=$(at hello) t_n=$(at n=) d=$(at done)
 us=?
 [ -z "$n" ] || [ -z "$d" ] || [ -z "$t_n" ] || [ "$n" = 0 ] || us=$(awk -v a="$t_n" -v b="$d" -v n="$n" 'BEGIN { printf "%.2f", (b - a) * 1000 / n }')
 echo "timings: boot-to-init=$(lab_boot_summary boot-to-init)s l2-start-to-hello=${h:-?}ms" \
-     "l2-start-to-done=${d:-?}ms us-per-exit=$us (n=${n:-?}) nrips=$(case_note host nrips)"
+     "l2-start-to-done=${d:-?}ms us-per-exit=$us (n=${n:-?}) nrips=$(note_of host nrips)"
 exit $failed

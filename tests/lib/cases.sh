@@ -26,7 +26,8 @@
 #   out: TEXT   a whole line of stdout     err: TEXT   a whole line of stderr
 #   shim: TEXT  the stderr line "kvmfault: TEXT" (the fault was injected)
 #   ~out: RE, ~err: RE, ~shim: RE   a line matching the extended regex RE
-#   1~err: RE   exactly one such line      !~err: RE   no such line
+#   N~err: RE   exactly N such lines (N~out:, N~shim: too)
+#   !~err: RE   no such line
 #   err-lines: N   N lines of stderr, the shims' own lines left out
 # Every case also must not die by a signal, time out, leave a core file or
 # print an assertion; and a case that is "refused" must exit 1 and say
@@ -55,9 +56,9 @@ cases_load() {
 case_ran() { [ -f "$cases/$1.end" ]; }
 # case_field NAME KEY: rc, sig, timeout, core or ms of CASE-END
 case_field() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$cases/$1.end" 2>/dev/null | tail -1; }
-# case_census NAME: N when the case's census was complete with N CPUs, else
+# census_n NAME: N when the case's census was complete with N CPUs, else
 # what it said ("none" without a census line)
-case_census() {
+census_n() {
     local l
     l=$(tail -1 "$cases/$1.census" 2>/dev/null) || true
     [ -n "$l" ] || { echo none; return; }
@@ -68,8 +69,8 @@ case_census() {
 }
 # case_census_runs NAME: how many censuses the case's guest printed
 case_census_runs() { sed -n 's/.* runs=\([0-9]*\).*/\1/p' "$cases/$1.census" 2>/dev/null | tail -1; }
-# case_note NAME KEY: a value from the case's CASE-NOTE lines
-case_note() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$cases/$1.note" 2>/dev/null | tail -1; }
+# note_of NAME KEY: a value from the case's CASE-NOTE lines
+note_of() { sed -n "s/.* $2=\([^ ]*\).*/\1/p" "$cases/$1.note" 2>/dev/null | tail -1; }
 # case_out NAME, case_err NAME: the case's stdout, stderr lines
 case_out() { cat "$cases/$1.out" 2>/dev/null || true; }
 case_err() { cat "$cases/$1.err" 2>/dev/null || true; }
@@ -85,6 +86,8 @@ census_of() {
     *) echo "${l##*complete=}" ;;
     esac
 }
+# what QEMU, glib and the C library print when they abort
+abort_re='Assertion|assertion failed|Aborted|core dumped|^\*\*$|^ERROR:.*:[0-9]+:'
 # the shims' own lines
 shim_re='^(kvmfault|irqlog|ioctlcount): '
 # case_msg NAME: stderr without the shims' lines
@@ -105,7 +108,8 @@ case_problems() {
     [ "$sig" = - ] || p+="; killed by signal $sig (exit $rc)"
     [ "$to" = no ] || p+="; timed out"
     [ "$core" = no ] || p+="; left a core file"
-    ! case_err "$name" | grep -qaE 'Assertion|Aborted|core dumped' || p+="; assertion or abort on stderr"
+    ! case_err "$name" | grep -qaE "$abort_re" || p+="; assertion or abort on stderr"
+    ! case_err "$name" | grep -qa 'terminating on signal' || p+="; QEMU was terminated by a signal"
     case $want in
     refused) [ "$rc" = 1 ] || p+="; exit $rc, want 1" ;;
     "exit "*) [ "$rc" = "${want#exit }" ] || p+="; exit $rc, want ${want#exit }" ;;
@@ -113,7 +117,7 @@ case_problems() {
         [ "$rc" = 0 ] || p+="; exit $rc, want 0"
         local wn=${want#census } wk=1
         case $wn in *" x"*) wk=${wn##* x} wn=${wn%% *} ;; esac
-        n=$(case_census "$name")
+        n=$(census_n "$name")
         [ "$n" = "$wn" ] || p+="; census: $n, want $wn complete"
         [ "$(case_census_runs "$name")" = "$wk" ] || p+="; $(case_census_runs "$name") censuses, want $wk" ;;
     any) ;;
@@ -128,16 +132,26 @@ case_problems() {
         '~out'|'~err') grep -Eq -- "$text" "$cases/$name.${kind#\~}" 2>/dev/null || p+="; no ${kind#\~} line /$text/"
                        [ "$kind" = '~out' ] || allowed+=("E$text") ;;
         '~shim') grep -Eq -- "^kvmfault: $text" "$cases/$name.err" 2>/dev/null || p+="; the shim did not say /$text/" ;;
-        '1~out'|'1~err') n=$(grep -Ec -- "$text" "$cases/$name.${kind#1\~}" 2>/dev/null || true)
-                         [ "${n:-0}" = 1 ] || p+="; ${n:-0} ${kind#1\~} lines /$text/, want exactly one"
-                         [ "$kind" = '1~out' ] || allowed+=("E$text") ;;
+        [0-9]*'~out'|[0-9]*'~err'|[0-9]*'~shim')
+            local want_n=${kind%%\~*} what=${kind#*\~} re=$text f=err
+            [ "$what" != out ] || f=out
+            [ "$what" != shim ] || re="^kvmfault: $text"
+            n=$(grep -Ec -- "$re" "$cases/$name.$f" 2>/dev/null || true)
+            [ "${n:-0}" = "$want_n" ] || p+="; ${n:-0} $what lines /$text/, want exactly $want_n"
+            [ "$what" != err ] || allowed+=("E$text") ;;
         '!~out'|'!~err') ! grep -Eq -- "$text" "$cases/$name.${kind#\!\~}" 2>/dev/null || p+="; a ${kind#\!\~} line /$text/" ;;
         err-lines) n=$(case_msg "$name" | grep -c . || true)
                    [ "$n" = "$text" ] || p+="; $n lines on stderr, want $text" ;;
         *) p+="; bad expectation line '$line' in the table" ;;
         esac
     done
-    # one clear message: a refusal says only what it is expected to say
+    # one clear message: a refusal says only what it is expected to say,
+    # and says something; all of it was seen
+    if [ "$want" = refused ] && [ -z "$p" ]; then
+        case_msg "$name" | grep -v ': warning: ' | grep -q . || p+="; no message on stderr"
+        [ "$(case_field "$name" errlines)" -le "${case_max_lines:-60}" ] 2>/dev/null ||
+            p+="; stderr of $(case_field "$name" errlines) lines, more than the report shows"
+    fi
     if [ "$want" = refused ] && [ -z "$p" ]; then
         while IFS= read -r line; do
             [[ $line == *": warning: "* ]] && continue
@@ -161,7 +175,7 @@ case_expect() {
         d=
         [ "$(case_field "$name" rc)" = 0 ] || d=$(case_msg "$name" | { grep -v ': warning: ' || true; } | head -1 | cut -c1-160)
         local c
-        c=$(case_census "$name")
+        c=$(census_n "$name")
         case $c in none) ;; [0-9]*) d="census $c/$c${d:+; $d}" ;; *) d="census ${c% runs=*}${d:+; $d}" ;; esac
         check "$name" "exit $(case_field "$name" rc), $(awk -v m="$(case_field "$name" ms)" 'BEGIN { printf "%.1f", m / 1000 }') s${d:+; $d}" true
     else
@@ -175,7 +189,7 @@ case_expect() {
 cases_check() {
     local tab=$1 row name expect groups g hit
     local -a lines=()
-    local cur="" cexp=""
+    local cur="" cexp="" names="" selected=0
     _flush() {
         [ -n "$cur" ] || return 0
         case_expect "$cur" "$cexp" ${lines[@]+"${lines[@]}"}
@@ -199,9 +213,13 @@ cases_check() {
             for g in $groups; do [[ " $QL_CASE_GROUPS " == *" $g "* ]] && hit=1; done
             [ -n "$hit" ] || continue
         fi
+        [[ " $names " != *" $name "* ]] || check "$name" "the name is in the table twice" false
+        names+=" $name" selected=$((selected + 1))
         cur=$name cexp=$expect
     done <"$tab"
     _flush
+    [ "$selected" -gt 0 ] ||
+        check "$(basename "$tab" .cases)-selected" "no row of the table matches QL_CASE_GROUPS='${QL_CASE_GROUPS:-}' QL_CASE_ONLY='${QL_CASE_ONLY:-}'" false
     grep -qx "$(basename "$tab")" "$cases/.tables" 2>/dev/null ||
         check "$(basename "$tab" .cases)-done" "the run did not reach the end of the table" false
 }

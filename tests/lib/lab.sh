@@ -36,7 +36,10 @@ lab_run() {
         # lab's qemu-base, check-host's QEMU_BASE); the x86 lab packs the
         # base as its QEMU instead, and a TCG test picks its own (qemu_bin)
         if [ "${QL_AB:-}" = base ] && [ "$kind" = arm64 ] && [ "${QL_LAB_BACKEND:-lab}" = lab ]; then
-            echo 'QEMU=${QEMU_BASE:-qemu-base}; export QEMU'
+            # under the fork's name, so that its messages start the same
+            # way ("qemu-system-aarch64: "; QEMU names itself by argv[0])
+            echo 'mkdir -p /tmp/ql-ab && ln -sf "$(command -v "${QEMU_BASE:-qemu-base}")" /tmp/ql-ab/qemu-system-aarch64'
+            echo 'QEMU=/tmp/ql-ab/qemu-system-aarch64; export QEMU'
         elif [ "${QL_AB:-}" = base ] && [ -n "${QEMU_BASE:-}" ]; then
             echo 'QEMU=$QEMU_BASE; export QEMU'
         fi
@@ -51,9 +54,13 @@ lab_run() {
             --script "$tmp/inlab.sh" >"$tmp/lab.log" 2>&1 || lab_rc=$?
         ;;
     host)
-        mkdir -p "$tmp/files"
-        for f in "$@"; do ln -sf "$(realpath "$f")" "$tmp/files/"; done
-        (cd "$tmp/files" && QL_FILES=$tmp/files QL_CASE_TMP=$tmp/ql-cases \
+        local files
+        files=$(mktemp -d "$tmp/files.XXXXXX")
+        for f in "$@"; do
+            [ ! -e "$files/$(basename "$f")" ] || fail "lab_run: two files named $(basename "$f")"
+            ln -s "$(realpath "$f")" "$files/"
+        done
+        (cd "$files" && QL_FILES=$files QL_CASE_TMP=$files.cases \
             QL_CASE_LIB=$top/lab/case.sh timeout "$secs" "$sh" "$tmp/inlab.sh") \
             >"$tmp/lab.log" 2>&1 || lab_rc=$?
         echo "lab: host backend: exit=$lab_rc" >>"$tmp/lab.log"
@@ -77,6 +84,7 @@ x86_lab_prepare() {
     local inner=$bin/qemu-system-x86_64
     [ "${QL_AB:-}" != base ] || inner=$build/base-x86/qemu-system-x86_64
     inner=${QL_LAB_INNER:-$inner}
+    [ -z "${QL_LAB_X86_INNER:-}${OUTER_QEMU:-}" ] || fail "QL_LAB_X86_INNER and OUTER_QEMU are now QL_LAB_INNER and QL_LAB_QEMU"
     [ -x "$inner" ] || fail "no inner emulator $inner (make build; the base: lab/x86/build-base.sh)"
     QL_LAB_INNER=$inner "$top/lab/x86/initramfs.sh" || fail "lab/x86/initramfs.sh failed"
 }
