@@ -3,7 +3,8 @@
 #
 # The in-lab case helper, one file for every suite that runs QEMU on a KVM
 # host: packed into both labs' initramfs as /usr/share/qemu-large/case.sh,
-# sourced by the in-lab half of each lab test (tests/lab-*/NAME.lab.sh),
+# sourced by the in-lab half of each lab test (tests/lib/table.lab.sh or
+# tests/lab-*/NAME.lab.sh),
 # and the same file, unchanged, on a real KVM host (make check-host) or on
 # this machine under TCG.  POSIX sh: busybox ash (x86 lab), dash and bash
 # (arm64 lab, real hosts) run it (tests/harness/test-case-layer.sh).

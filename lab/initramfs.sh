@@ -50,7 +50,7 @@ t0=$(date +%s.%N)
 inputs() {
     stat -L -c '%n %s %Y' "$qemu" ${base:+"$base"} "$lab"/initramfs.sh "$lab"/init.sh \
         "$lab"/kvm-probe.c "$lab"/irqlog.c "$lab"/kvmfault.c "$lab"/kvm-floor.c \
-        "$lab"/ioctlcount.c "$lab"/vmstate-cmp.c "$lab"/pcsample.c "$lab"/common.sh "$lab"/case.sh
+        "$lab"/ioctlcount.c "$lab"/vmstate-cmp.c "$lab"/pcsample.c "$lab"/common.sh "$lab"/case.sh "$lab"/init-tail.sh
     cat "$pin"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
@@ -106,6 +106,7 @@ ln -s busybox "$root/bin/sh"
 install -m 755 "$lab/init.sh" "$root/init"
 # the case helper of the in-lab tests (lab/case.sh)
 install -D -m 644 "$lab/case.sh" "$root/usr/share/qemu-large/case.sh"
+install -m 644 "$lab/init-tail.sh" "$root/lab/init-tail.sh"
 
 # kvm-probe: static, against the sysroot's glibc and uapi headers.
 aarch64-linux-gnu-gcc --sysroot="$sysroot" -static -O2 -Wall -Wextra -Werror \

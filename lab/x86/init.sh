@@ -4,9 +4,8 @@
 # /init of the nested x86 (SVM) lab's initramfs (copied there by
 # lab/x86/initramfs.sh; runs under busybox ash).  Loads the KVM modules in
 # /lab/modules/order, prints the kernel's kvm lines and kvm_amd's
-# parameters, checks /dev/kvm, runs the command list /lab/cmd.sh that
-# lab/run.sh --lab x86 appends as a second cpio archive (in /lab/files,
-# where the --file payloads are), prints "LAB-EXIT=<status>" and powers off.
+# parameters, then lab/init-tail.sh checks /dev/kvm and runs the command
+# list that lab/run.sh --lab x86 appends.
 export PATH=/usr/bin:/usr/sbin:/bin:/sbin HOME=/root TERM=dumb
 /bin/busybox --install -s /bin
 mount -t proc proc /proc
@@ -16,13 +15,6 @@ mount -t devtmpfs devtmpfs /dev
 ln -s /proc/self/fd /dev/fd
 mkdir -p /tmp
 mount -t tmpfs tmpfs /tmp
-
-lab_exit() {
-    echo "LAB-EXIT=$1"
-    sync
-    poweroff -f
-    sleep 10     # not reached
-}
 
 echo "lab: /init up at $(cut -d' ' -f1 /proc/uptime) s, $(uname -r), $(nproc) CPUs"
 while read -r m; do
@@ -34,17 +26,4 @@ for p in nested nrips npt avic vls vgif lbrv; do
     printf '%s=%s ' "$p" "$(cat /sys/module/kvm_amd/parameters/$p 2>/dev/null || echo -)"
 done
 echo
-if [ -c /dev/kvm ] && exec 3<>/dev/kvm; then
-    exec 3>&-
-else
-    echo "lab: error: no /dev/kvm in the lab kernel"
-    lab_exit 1
-fi
-if [ ! -f /lab/cmd.sh ]; then
-    echo "lab: error: no command list /lab/cmd.sh (run the lab with lab/run.sh --lab x86)"
-    lab_exit 1
-fi
-mkdir -p /lab/files
-cd /lab/files || lab_exit 1
-sh /lab/cmd.sh
-lab_exit $?
+. /lab/init-tail.sh

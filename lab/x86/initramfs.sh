@@ -42,7 +42,7 @@ t0=$(date +%s.%N)
 # Up to date when none of the inputs changed (names, sizes, times, the pin).
 inputs() {
     stat -L -c '%n %s %Y' "$qemu" "$xlab"/initramfs.sh "$xlab"/init.sh "$xlab"/tiny.S \
-        "$xlab"/common.sh "$lab"/common.sh "$lab"/kvmfault.c "$lab"/case.sh
+        "$xlab"/common.sh "$lab"/common.sh "$lab"/kvmfault.c "$lab"/case.sh "$lab"/init-tail.sh
     cat "$pin"
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
@@ -81,6 +81,7 @@ ln -s busybox "$root/bin/sh"
 install -m 755 "$xlab/init.sh" "$root/init"
 # the case helper of the in-lab tests (lab/case.sh)
 install -D -m 644 "$lab/case.sh" "$root/usr/share/qemu-large/case.sh"
+install -D -m 644 "$lab/init-tail.sh" "$root/lab/init-tail.sh"
 cp "$out"/modules/*.ko "$out/modules/order" "$root/lab/modules/"
 cp "$out/tiny.bin" "$root/tiny.bin"
 

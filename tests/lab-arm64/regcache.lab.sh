@@ -83,4 +83,4 @@ ioctls)
     exit ;;
 esac
 mkdir -p "$QL_CASE_TMP/rc"
-case_table "$QL_FILES/regcache.cases" 2400
+case_table "$QL_FILES/$QL_CASES" "$QL_CASE_SECS"

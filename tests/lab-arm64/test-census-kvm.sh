@@ -19,9 +19,7 @@
 here=$(dirname "$0")
 payload=$build/guest/census.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
-lab_run arm64 2400 "$here/census.lab.sh" "$payload" "$here/census.cases"
-[ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
-cases_check "$here/census.cases"
+lab_cases arm64 2400 "$here/census.cases" 900 "$payload"
 
 if case_ran smp-512; then
     log=$(case_out irq-line-512 | grep 'type=' || true)

@@ -15,7 +15,5 @@
 here=$(dirname "$0")
 payload=$build/guest/census.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
-lab_run arm64 2400 "$here/limits.lab.sh" "$payload" "$here/limits.cases"
-[ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
-cases_check "$here/limits.cases"
+lab_cases arm64 2400 "$here/limits.cases" 900 "$payload"
 exit $failed

@@ -23,9 +23,7 @@ if [ "${QL_LAB_BACKEND:-lab}" = lab ]; then
     [ -x "$base" ] || fail "no base build $base (lab/cross-build.sh build/lab/base-src build/lab/cross-base)"
     "$top/lab/initramfs.sh" --base "$base" >/dev/null || fail "lab/initramfs.sh --base failed"
 fi
-lab_run arm64 3600 "$here/regcache.lab.sh" "$payload" "$here/regcache.cases"
-[ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
-cases_check "$here/regcache.cases"
+lab_cases arm64 3600 "$here/regcache.cases" 2400 "$payload"
 calls() { case_out "$1" | sed -n 's/^one-reg=\([0-9]*\)$/\1/p' | tail -1; }
 b=$(calls ioctls-base-512) f=$(calls ioctls-fork-512)
 check regcache-ioctls-512 "ONE_REG calls to ready: base ${b:-?}, fork ${f:-?}" \

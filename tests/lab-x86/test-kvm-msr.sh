@@ -12,8 +12,6 @@
 . "$top/tests/lib/lab.sh"
 here=$(dirname "$0")
 x86_lab_prepare
-lab_run x86 400 "$here/kvm-msr.lab.sh" "$build/lab-x86/tiny.bin" "$here/kvm-msr.cases"
-[ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
-cases_check "$here/kvm-msr.cases"
+lab_cases x86 400 "$here/kvm-msr.cases" 60 "$build/lab-x86/tiny.bin"
 echo "timings: $(grep -a '^lab: boot-to-init=' "$tmp/lab.log" | tail -1 || true)"
 exit $failed

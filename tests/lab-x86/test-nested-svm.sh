@@ -20,8 +20,7 @@
 . "$top/tests/lib/lab.sh"
 here=$(dirname "$0")
 x86_lab_prepare
-lab_run x86 300 "$here/nested-svm.lab.sh" "$build/lab-x86/tiny.bin"
-[ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
+lab_half x86 300 "$here/nested-svm.lab.sh" "$build/lab-x86/tiny.bin"
 is_set() { [ "$1" = Y ] || [ "$1" = 1 ]; }
 check nested "dmesg line $(note_of host nested_dmesg), kvm_amd nested=$(note_of host nested)" \
     eval 'is_set "$(note_of host nested_dmesg)" || is_set "$(note_of host nested)"'

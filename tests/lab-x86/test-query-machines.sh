@@ -12,9 +12,7 @@
 . "$top/tests/lib/lab.sh"
 here=$(dirname "$0")
 x86_lab_prepare
-lab_run x86 300 "$here/query-machines.lab.sh" "$here/query-machines.cases"
-[ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
-cases_check "$here/query-machines.cases"
+lab_cases x86 300 "$here/query-machines.cases" 60
 cpumax() { case_out "$1" | grep -o '{[^{}]*"alias": "q35"[^{}]*}' | grep -o '"cpu-max": [0-9]*' | grep -o '[0-9]*$' || true; }
 m=$(cpumax tcg) kv=$(cpumax kvm)
 k=$(case_err kvm-100 | sed -n 's/^kvmfault: injected 100 for KVM_CAP_MAX_VCPUS (kernel: \([0-9]*\)).*/\1/p' | head -1)

@@ -19,8 +19,8 @@ if ! { exec 3<>/dev/kvm; } 2>/dev/null; then
 fi
 exec 3>&-
 QEMU=$(qemu_bin x86_64) || exit 1
-export QEMU CASES=kvm-msr-host.cases QL_LAB_BACKEND=host
-lab_run x86 120 "$here/cases.sh" "$here/kvm-msr-host.cases"
+export QEMU QL_LAB_BACKEND=host QL_CASES=kvm-msr-host.cases QL_CASE_SECS=60
+lab_run x86 120 "$top/tests/lib/table.lab.sh" "$here/kvm-msr-host.cases"
 runs=$(case_problems host-cpu "exit 0" '~out: \(qemu\)')
 refused=$(case_problems host-cpu refused '1~err: KVM refused to set MSR .* \(0x[0-9a-f]+\)')
 if [ -z "$runs" ]; then

@@ -9,7 +9,6 @@
 . "$top/tests/lib/lab.sh"
 here=$(dirname "$0")
 QEMU=$(qemu_bin aarch64) || exit 1
-export QEMU CASES=limits.cases QL_LAB_BACKEND=host
-lab_run arm64 600 "$here/cases.sh" "$here/limits.cases"
-cases_check "$here/limits.cases"
+export QEMU QL_LAB_BACKEND=host
+lab_cases arm64 600 "$here/limits.cases" 300
 exit $failed
