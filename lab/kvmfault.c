@@ -18,6 +18,13 @@
  *                               =legacy: the same for GRP_ADDR REDIST
  *   KVMFAULT_IRQ_LINE_EINVAL=K  the K-th KVM_IRQ_LINE(_STATUS) (1-based; empty
  *                               or 0: 1) and every later one fail with EINVAL
+ *   KVMFAULT_VGIC_DIRTY=1       once KVM_DEV_ARM_VGIC_CTRL_INIT has succeeded,
+ *                               write GICD_IPRIORITYR8 (SPIs 32-35) with
+ *                               0x80808080 on that vGIC: KVM then no longer
+ *                               holds the state it creates the vGIC with, as
+ *                               a kernel with other creation values would;
+ *                               a put that skips writes on the strength of
+ *                               those values leaves the priorities there
  * x86_64 only (the nested x86 lab, lab/x86/):
  *   KVMFAULT_REFUSE_MSR=0xNNN[,0xMMM...]  (hex, up to 16) KVM_SET_MSRS on a
  *                               vCPU refuses the first entry whose index is
@@ -85,6 +92,15 @@
 #ifndef KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION
 #define KVM_VGIC_V3_ADDR_TYPE_REDIST_REGION 5
 #endif
+#ifndef KVM_DEV_ARM_VGIC_GRP_DIST_REGS
+#define KVM_DEV_ARM_VGIC_GRP_DIST_REGS 1
+#endif
+#ifndef KVM_DEV_ARM_VGIC_GRP_CTRL
+#define KVM_DEV_ARM_VGIC_GRP_CTRL 4
+#endif
+#ifndef KVM_DEV_ARM_VGIC_CTRL_INIT
+#define KVM_DEV_ARM_VGIC_CTRL_INIT 0
+#endif
 #ifndef KVM_CAP_ARM_IRQ_LINE_LAYOUT_2
 #define KVM_CAP_ARM_IRQ_LINE_LAYOUT_2 174
 #endif
@@ -95,11 +111,11 @@ typedef int ioctl_fn(int, unsigned long, ...);
 enum { F_LAYOUT2, F_MAX_VCPUS, F_MAX_VCPU_ID, F_HAS_RR, F_SET_RR, F_GET_RR,
        F_ENOSPC, F_ENOSPC_LEGACY, F_IRQ_LINE, F_REFUSE_MSR, F_SET_MSRS_ERRNO,
        F_NESTED_EINVAL, F_VMX_CPUID, F_VMX_LIST, F_VMX_GET, F_VMX_SET,
-       F_VMX_NESTED, F_NR };
+       F_VMX_NESTED, F_VGIC_DIRTY, F_NR };
 
 static ioctl_fn *real;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
-static int no_layout2, no_redist_region;
+static int no_layout2, no_redist_region, vgic_dirty;
 static long max_vcpus = -1;     /* -1: off */
 static long enospc_index = -1;  /* -1: off, -2: legacy REDIST */
 static long irq_line_k = -1;    /* -1: off */
@@ -346,6 +362,7 @@ static void init(void)
     /* Flags: 1 on; unset, empty or 0 off. */
     no_layout2 = env_num("KVMFAULT_NO_LAYOUT2", 0, 1, 0) == 1;
     no_redist_region = env_num("KVMFAULT_NO_REDIST_REGION", 0, 1, 0) == 1;
+    vgic_dirty = env_num("KVMFAULT_VGIC_DIRTY", 0, 1, 0) == 1;
     max_vcpus = env_num("KVMFAULT_MAX_VCPUS", 1, INT_MAX, -1);
     s = getenv("KVMFAULT_REDIST_ENOSPC");
     enospc_index = s && !strcmp(s, "legacy") ? -2 :
@@ -687,6 +704,26 @@ int ioctl(int fd, unsigned long req, ...)
         report(F_MAX_VCPUS + id, "%ld for %s (kernel: %d)", max_vcpus,
                id ? "KVM_CAP_MAX_VCPU_ID" : "KVM_CAP_MAX_VCPUS", ret);
         ret = max_vcpus;
+    }
+    if (req == KVM_SET_DEVICE_ATTR && vgic_dirty && ret == 0 && arg &&
+        ((const struct kvm_device_attr *)arg)->group ==
+        KVM_DEV_ARM_VGIC_GRP_CTRL &&
+        ((const struct kvm_device_attr *)arg)->attr ==
+        KVM_DEV_ARM_VGIC_CTRL_INIT) {
+        uint32_t prio = 0x80808080;
+        struct kvm_device_attr w = {
+            .group = KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
+            .attr = 0x400 + 32,         /* GICD_IPRIORITYR8 */
+            .addr = (uint64_t)(uintptr_t)&prio,
+        };
+
+        if (real(fd, KVM_SET_DEVICE_ATTR, &w) == 0) {
+            report(F_VGIC_DIRTY, "GICD_IPRIORITYR8 = 0x80808080 after "
+                   "KVM_DEV_ARM_VGIC_CTRL_INIT");
+        } else {
+            say("kvmfault: KVMFAULT_VGIC_DIRTY: the write failed: %s\n",
+                strerror(errno));
+        }
     }
     errno = err;
     return ret;

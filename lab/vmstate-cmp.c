@@ -25,6 +25,14 @@
  * in a timer register or "other"; 1 otherwise; 2 on usage or I/O errors.
  * Output: "vmstate-cmp: bytes=LA/LB cpus=C regs=R timer=T reg=X cpu=Y
  * other=Z".
+ *
+ * vmstate-cmp --section NAME A B: compare one device's section, whole and
+ * byte for byte: the QEMU_VM_SECTION_FULL section whose id string is NAME
+ * (for instance arm_gicv3, the vGIC state QEMU read back from KVM), from
+ * its header to its QEMU_VM_SECTION_FOOTER.  Exit status 0 if there is
+ * exactly one such section in each stream and they are the same, 1
+ * otherwise.  Output: "vmstate-cmp: section=NAME bytes=LA/LB differ=D",
+ * and the first differing offsets (from the section's start).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -128,6 +136,61 @@ static size_t find_arrays(const unsigned char *a, size_t la,
     return narr;
 }
 
+/* Find the one full section named @name: its start and length, or 0 */
+static size_t find_section(const unsigned char *a, size_t la, const char *name,
+                           size_t *start, int *count)
+{
+    size_t nl = strlen(name), off, end, found = 0;
+
+    *count = 0;
+    for (off = 0; off + 14 + nl <= la; off++) {
+        if (a[off] != 0x04 || a[off + 5] != nl ||
+            memcmp(a + off + 6, name, nl)) {
+            continue;
+        }
+        /* The footer: 0x7e and the same section id, then the next marker */
+        for (end = off + 14 + nl; end + 6 <= la; end++) {
+            if (a[end] == 0x7e && !memcmp(a + end + 1, a + off + 1, 4) &&
+                a[end + 5] <= 0x08) {
+                break;
+            }
+        }
+        if (end + 6 > la) {
+            continue;
+        }
+        if ((*count)++ == 0) {
+            *start = off;
+            found = end + 5 - off;
+        }
+    }
+    return found;
+}
+
+static int cmp_section(const char *name, const char *pa, const char *pb)
+{
+    unsigned char *a, *b;
+    size_t la, lb, sa = 0, sb = 0, na, nb, i, differ = 0;
+    int ca, cb;
+
+    a = slurp(pa, &la);
+    b = slurp(pb, &lb);
+    na = find_section(a, la, name, &sa, &ca);
+    nb = find_section(b, lb, name, &sb, &cb);
+    if (ca != 1 || cb != 1) {
+        printf("vmstate-cmp: %d sections %s in A, %d in B\n", ca, name, cb);
+        return 1;
+    }
+    for (i = 0; i < na && i < nb; i++) {
+        if (a[sa + i] != b[sb + i] && differ++ < 20) {
+            printf("vmstate-cmp: section %s offset %zu: 0x%02x != 0x%02x\n",
+                   name, i, a[sa + i], b[sb + i]);
+        }
+    }
+    printf("vmstate-cmp: section=%s bytes=%zu/%zu differ=%zu\n", name, na, nb,
+           differ);
+    return na == nb && differ == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     static struct cpreg_array arra[MAX_ARRAYS], arrb[MAX_ARRAYS];
@@ -136,8 +199,11 @@ int main(int argc, char **argv)
     unsigned long ntimer = 0, nreg = 0, ncpu = 0, nother = 0, shown = 0;
     int lists_differ = 0;
 
+    if (argc == 5 && !strcmp(argv[1], "--section")) {
+        return cmp_section(argv[2], argv[3], argv[4]);
+    }
     if (argc != 3) {
-        fprintf(stderr, "usage: vmstate-cmp A B\n");
+        fprintf(stderr, "usage: vmstate-cmp A B | --section NAME A B\n");
         return 2;
     }
     a = slurp(argv[1], &la);

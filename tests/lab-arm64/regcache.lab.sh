@@ -10,7 +10,8 @@
 #                       again; the serial output is the step's stdout (two
 #                       censuses); RAN: a stream saved after the first run
 #   ioctls BIN N        "one-reg=K": KVM_GET_ONE_REG + KVM_SET_ONE_REG calls
-#                       to QMP ready with -S (lab/ioctlcount.c)
+#                       to QMP ready with -S (lab/ioctlcount.c), and
+#                       "device-attr=K": KVM_GET/SET_DEVICE_ATTR calls
 . "${QL_CASE_LIB:-/usr/share/qemu-large/case.sh}"
 Q="-accel kvm -M virt,gic-version=3,dtb-randomness=off -cpu host -m 1G -display none -nic none -monitor none -kernel $QL_FILES/census.bin"
 qmp_start() {  # BIN N EXTRA...: QEMU with QMP on the coproc
@@ -80,6 +81,7 @@ ioctls)
     qmp_start "env LD_PRELOAD=$QL_SHIMS/ioctlcount.so IOCTLCOUNT=$QL_CASE_TMP/ioctls-$3 $2" "$3" -S -serial none &&
         quit || exit 1
     echo "one-reg=$(awk '/KVM_GET_ONE_REG|KVM_SET_ONE_REG/ { s += $1 } END { print s + 0 }' "$QL_CASE_TMP/ioctls-$3")"
+    echo "device-attr=$(awk '/KVM_GET_DEVICE_ATTR|KVM_SET_DEVICE_ATTR/ { s += $1 } END { print s + 0 }' "$QL_CASE_TMP/ioctls-$3")"
     exit ;;
 esac
 mkdir -p "$QL_CASE_TMP/rc"
