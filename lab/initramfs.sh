@@ -3,6 +3,10 @@
 #
 # Build the nested arm64 KVM lab's kernel and initramfs:
 #   build/lab/Image                the trixie arm64 kernel (uncompressed Image)
+#   build/lab/Image-next           the second host kernel (pin role kernel-next,
+#                                  trixie-backports 7.x; QL_LAB_HOST_KERNEL=next
+#                                  lab/run.sh boots it), config in
+#                                  build/lab/kernel-next.config
 #   build/lab/initramfs.cpio.gz    busybox, bash, qemu-system-aarch64 (+ qemu-base),
 #                                  their libraries, efi-virtio.rom, strace,
 #                                  kvm-probe, kvm-floor, vmstate-cmp, pcsample,
@@ -55,6 +59,7 @@ inputs() {
 }
 stamp=$(inputs | sha256sum | cut -d' ' -f1)
 if [ $force = 0 ] && [ -f "$img" ] && [ -f "$out/Image" ] &&
+   { [ -z "$(pin_entries kernel-next)" ] || [ -f "$out/Image-next" ]; } &&
    [ "$(cat "$img.stamp" 2>/dev/null)" = "$stamp" ]; then
     note "initramfs: $img is up to date ($(du -k "$img" | cut -f1) KiB)"
     exit 0
@@ -86,6 +91,66 @@ if [ ! -f "$out/Image" ] || [ "$(cat "$out/Image.src" 2>/dev/null)" != "$kdeb" ]
     note "kernel: $out/Image ($(basename "$vmlinuz"))"
 fi
 grep -q '^CONFIG_KVM=y' "$out/kernel.config" || die "the pinned kernel has no CONFIG_KVM=y"
+
+# The second host kernel (pin role kernel-next, when pinned): the vmlinuz
+# of its .debs (usr/lib/modules/V/vmlinuz in the 7.x linux-binary-V
+# packages, boot/vmlinuz-* in older ones) in $out/Image-next, its config
+# (usr/lib/modules/V/config, from linux-base-V, or boot/config-*) in
+# $out/kernel-next.config.
+# Gzip is uncompressed; an EFI zboot image ("MZ", "zimg" at offset 4: a PE
+# that decompresses itself) with a gzip payload is unpacked to the plain
+# Image, as QEMU's -kernel would do (it too handles gzip only); the result
+# must carry the arm64 Image magic like the default kernel.
+first_file() { local f; for f in "$@"; do [ -f "$f" ] && { echo "$f"; return 0; }; done; return 1; }
+next_src=$("$lab/fetch.sh" --list kernel-next) || die "lab/fetch.sh --list kernel-next failed"
+if [ -n "$next_src" ]; then
+    if [ ! -f "$out/Image-next" ] || [ "$(cat "$out/Image-next.src" 2>/dev/null)" != "$next_src" ]; then
+        kn=$out/kernel-next
+        rm -rf "$kn"
+        while read -r d; do dpkg -x "$d" "$kn"; done <<<"$next_src"
+        nvmlinuz=$(first_file "$kn"/usr/lib/modules/*/vmlinuz "$kn"/boot/vmlinuz-*) ||
+            die "the kernel-next .debs have no usr/lib/modules/*/vmlinuz or boot/vmlinuz-*"
+        if [ "$(head -c 2 "$nvmlinuz")" = MZ ] &&
+           [ "$(dd if="$nvmlinuz" bs=1 skip=4 count=4 2>/dev/null | tr -d '\0')" = zimg ]; then
+            ztype=$(dd if="$nvmlinuz" bs=1 skip=24 count=32 2>/dev/null | tr -d '\0')
+            [ "$ztype" = gzip ] ||
+                die "$nvmlinuz is an EFI zboot image with a '$ztype' payload: only gzip is handled (here and by QEMU's -kernel)"
+            zoff=$(od -A n -t u4 -j 8 -N 4 --endian=little "$nvmlinuz" | tr -d ' ')
+            zlen=$(od -A n -t u4 -j 12 -N 4 --endian=little "$nvmlinuz" | tr -d ' ')
+            # gzip -d exits 2 on a warning (trailing padding): the magic check decides
+            dd if="$nvmlinuz" iflag=skip_bytes,count_bytes skip="$zoff" count="$zlen" bs=1M status=none |
+                gzip -dcq >"$out/Image-next.tmp" || [ $? = 2 ] ||
+                die "cannot unpack the gzip payload of the EFI zboot image $nvmlinuz"
+            note "kernel-next: $(basename "$nvmlinuz") is an EFI zboot image; its gzip payload unpacked"
+        elif gzip -t "$nvmlinuz" 2>/dev/null; then
+            gzip -dc "$nvmlinuz" >"$out/Image-next.tmp"
+        else
+            cp "$nvmlinuz" "$out/Image-next.tmp"
+        fi
+        [ "$(dd if="$out/Image-next.tmp" bs=1 skip=56 count=4 2>/dev/null)" = $'ARM\x64' ] ||
+            die "$nvmlinuz is not an arm64 Image"
+        if cfg=$(first_file "$kn"/usr/lib/modules/*/config "$kn"/boot/config-*); then
+            cp "$cfg" "$out/kernel-next.config"
+        else
+            rm -f "$out/kernel-next.config"
+        fi
+        mv "$out/Image-next.tmp" "$out/Image-next"
+        echo "$next_src" >"$out/Image-next.src"
+        rm -rf "$kn"
+        note "kernel-next: $out/Image-next ($(grep -a -o -m1 'Linux version [^ ]*' "$out/Image-next" || echo "no version string"))"
+    fi
+    if [ -f "$out/kernel-next.config" ]; then
+        grep -q '^CONFIG_KVM=y' "$out/kernel-next.config" || die "the pinned kernel-next has no CONFIG_KVM=y"
+    else
+        # No config shipped: built-in arm64 KVM's messages ("kvm [%i]: ...")
+        # are in the Image only when KVM is not a module; /init checks /dev/kvm.
+        grep -a -q 'kvm \[%i\]: ' "$out/Image-next" ||
+            die "the pinned kernel-next ships no config and its Image has no built-in KVM"
+        note "kernel-next: no config shipped; built-in KVM judged from the Image's strings"
+    fi
+else
+    rm -f "$out/Image-next" "$out/Image-next.src" "$out/kernel-next.config"
+fi
 
 root=$out/initramfs.d
 rm -rf "$root"
@@ -197,6 +262,7 @@ echo "root:x:0:" >"$root/etc/group"
     echo "qemu-system-aarch64 $(realpath "$qemu")"
     [ -z "$base" ] || echo "qemu-base $(realpath "$base")"
     echo "kernel $(basename "$kdeb")"
+    [ -z "$next_src" ] || echo "kernel-next $(basename "$(sed -n 1p <<<"$next_src")")"
     echo "built $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 } >"$root/etc/lab-release"
 
