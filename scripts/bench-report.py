@@ -53,7 +53,12 @@ def fmt(v, unit=""):
     return "-" if v is None else ("%.3f%s" % (v, unit) if isinstance(v, float) else str(v))
 
 
-result = {"sizes": sizes, "base": base_version, "medians": {}, "samples": {},
+release = ""
+for line in open(log, errors="replace"):
+    m = re.search(r"^lab: .* host-kernel=(\S+) release=(\S+)", line)
+    if m:
+        release = m.group(1) + " " + m.group(2)
+result = {"sizes": sizes, "base": base_version, "host_kernel": release, "medians": {}, "samples": {},
           "ratios": {}, "per_vcpu_ms": {}, "ioctls": ioctls,
           "floor_phases_s": {str(n): {p: statistics.median(v) for p, v in ph.items()}
                              for n, ph in phases.items()}}
@@ -113,12 +118,22 @@ if 1 in sizes and top > 1:
                                 target["fork_added_over_floor"] <= 2)
     target["meets_10x_base"] = (target["base_over_fork"] is not None and
                                 target["base_over_fork"] >= 10)
+    # flat in N: the fork's cost per added vCPU at the top N no more than
+    # 1.3 times its cost at N=64
+    pv = result["per_vcpu_ms"].get("fork", {})
+    target["fork_per_vcpu_top_over_64"] = (
+        round(pv[str(top)] / pv["64"], 2) if pv.get("64") and str(top) in pv else None)
+    target["meets_flat"] = (target["fork_per_vcpu_top_over_64"] is not None and
+                            target["fork_per_vcpu_top_over_64"] <= 1.3)
     result["target"] = target
     print("\ntarget at N=%d: fork T(N)-T(1) = %s s = %sx the floor (%s s), want <= 2x: %s;"
           % (top, target["fork_added_s"], target["fork_added_over_floor"], fmt(ft),
              "met" if target["meets_2x_floor"] else "NOT met"))
     print("               base/fork = %sx, want >= 10x: %s"
           % (target["base_over_fork"], "met" if target["meets_10x_base"] else "NOT met"))
+    print("               fork cost per added vCPU at N=%d / at N=64 = %s, want <= 1.3: %s"
+          % (top, target["fork_per_vcpu_top_over_64"],
+             "met" if target["meets_flat"] else "NOT met"))
 
 if ioctls:
     n = max(max(v) for v in ioctls.values())

@@ -16,8 +16,12 @@
 #   rss     VmHWM of QEMU when ready (peak resident set so far, KiB)
 # Then one extra run of each at every N with lab/ioctlcount.c (LD_PRELOAD)
 # for the number of KVM ioctls by type (not timed).
-# Prints a table of medians with the fork/base and fork/floor ratios and
-# writes build/bench/result.json.  Not part of make check.
+# All of it once per lab host kernel in QL_BENCH_KERNELS (default "default
+# next": the pinned 6.12 and 7.x, lab/run.sh --host-kernel), one lab boot
+# each.  Prints a table of medians per kernel with the fork/base and
+# fork/floor ratios and writes build/bench/result-KERNEL.json and
+# build/bench/result.json ({"kernels": {KERNEL: ...}}).  Not part of make
+# check.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -25,6 +29,7 @@ build=${QL_BUILD:-$top/build}
 out=$build/bench
 sizes=${QL_BENCH_SIZES:-1 64 256 512}
 reps=${QL_BENCH_REPS:-3}
+kernels=${QL_BENCH_KERNELS:-default next}
 payload=$build/guest/census.bin
 die() { echo "bench: error: $*" >&2; exit 1; }
 [ -f "$payload" ] || die "no $payload (make guest)"
@@ -105,14 +110,31 @@ for n in $NS; do
 done
 echo "qemu-base: $(qemu-base --version | head -1)"
 '
-log=$out/lab.log
-set +e
-"$top/lab/run.sh" --timeout "${QL_BENCH_TIMEOUT:-5400}" --file "$payload" -- "$cmd" >"$log" 2>&1
-rc=$?
-set -e
-[ $rc = 0 ] || { tail -20 "$log"; die "the lab run exited $rc (log: $log)"; }
-if grep -q 'BENCH-FAIL' "$log"; then
-    grep -A3 'BENCH-FAIL' "$log" | head -20
-    die "some runs failed (log: $log)"
-fi
-/usr/bin/python3 "$here/bench-report.py" "$log" "$out/result.json"
+# One lab boot per host kernel (lab/run.sh --host-kernel), each its own
+# table and build/bench/result-KERNEL.json; result.json holds them all.
+reports=()
+for kernel in $kernels; do
+    log=$out/lab-$kernel.log
+    set +e
+    "$top/lab/run.sh" --host-kernel "$kernel" --timeout "${QL_BENCH_TIMEOUT:-5400}" \
+        --file "$payload" -- "$cmd" >"$log" 2>&1
+    rc=$?
+    set -e
+    [ $rc = 0 ] || { tail -20 "$log"; die "the lab run on host kernel $kernel exited $rc (log: $log)"; }
+    if grep -q 'BENCH-FAIL' "$log"; then
+        grep -A3 'BENCH-FAIL' "$log" | head -20
+        die "some runs failed on host kernel $kernel (log: $log)"
+    fi
+    echo "== host kernel $kernel ($(sed -n 's/^lab: .* release=\([^ ]*\).*/\1/p' "$log" | tail -1))"
+    /usr/bin/python3 "$here/bench-report.py" "$log" "$out/result-$kernel.json"
+    reports+=("$kernel=$out/result-$kernel.json")
+done
+/usr/bin/python3 - "$out/result.json" "${reports[@]}" <<'PY'
+import json, sys
+res = {"kernels": {}}
+for arg in sys.argv[2:]:
+    k, path = arg.split("=", 1)
+    res["kernels"][k] = json.load(open(path))
+json.dump(res, open(sys.argv[1], "w"), indent=1, sort_keys=True)
+print("result: " + sys.argv[1] + " (host kernels: " + ", ".join(res["kernels"]) + ")")
+PY
