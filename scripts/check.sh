@@ -236,21 +236,27 @@ step_host-x86() {
 
 # suite_qemu: QEMU's own tests (tests/qemu-tests.txt) through meson and
 # check-tcg.  Field 2 "slow": meson's slow setup (G_TEST_SLOW=1), for
-# in-tree tests whose biggest cases upstream keeps for -m slow.
+# in-tree tests whose biggest cases upstream keeps for -m slow; "thorough":
+# meson's thorough setup, for tests upstream lists as thorough.
 # "tcg:TARGET/NAME": a check-tcg test (tests/tcg), run as run-NAME.
 suite_qemu() {
     echo "== QEMU's own tests (tests/qemu-tests.txt)"
-    local qtests=() qtests_slow=() tcgtests=() name speed
+    local qtests=() qtests_slow=() qtests_thorough=() tcgtests=() name speed
     while read -r name speed _; do
         case $name in
         ''|'#'*) ;;
         tcg:*) tcgtests+=("${name#tcg:}") ;;
-        *) if [ "${speed:-}" = slow ]; then qtests_slow+=("$name"); else qtests+=("$name"); fi ;;
+        *) case ${speed:-} in
+           slow) qtests_slow+=("$name") ;;
+           thorough) qtests_thorough+=("$name") ;;
+           *) qtests+=("$name") ;;
+           esac ;;
         esac
     done <"$top/tests/qemu-tests.txt"
     # (meson test with no names would run every test)
     [ ${#qtests[@]} = 0 ] || meson_tests quick "${qtests[@]}"
     [ ${#qtests_slow[@]} = 0 ] || meson_tests slow "${qtests_slow[@]}"
+    [ ${#qtests_thorough[@]} = 0 ] || meson_tests thorough "${qtests_thorough[@]}"
     [ ${#tcgtests[@]} = 0 ] || tcg_tests "${tcgtests[@]}"
 }
 
