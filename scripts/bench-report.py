@@ -121,8 +121,10 @@ if 1 in sizes and top > 1:
     # flat in N: the fork's cost per added vCPU at the top N no more than
     # 1.3 times its cost at N=64
     pv = result["per_vcpu_ms"].get("fork", {})
+    # (a cost at or below zero, T(64) <= T(1) from noise, says nothing)
     target["fork_per_vcpu_top_over_64"] = (
-        round(pv[str(top)] / pv["64"], 2) if pv.get("64") and str(top) in pv else None)
+        round(pv[str(top)] / pv["64"], 2)
+        if pv.get("64", 0) > 0 and pv.get(str(top), 0) > 0 else None)
     target["meets_flat"] = (target["fork_per_vcpu_top_over_64"] is not None and
                             target["fork_per_vcpu_top_over_64"] <= 1.3)
     result["target"] = target
