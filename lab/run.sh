@@ -31,7 +31,7 @@
 #                 (build/lab/Image, pin role kernel), or next, the pinned
 #                 trixie-backports 7.x (build/lab/Image-next, pin role
 #                 kernel-next); QL_LAB_KERNEL (an Image path) overrides both.
-#                 The x86 lab has one kernel: next is ignored there, with a note
+#                 The x86 lab has one kernel: next is refused there
 #   --file PATH   make PATH available inside as /lab/files/BASENAME (the
 #                 commands start in /lab/files); repeatable
 #   --script FILE run FILE instead of a command string (bash in the arm64
@@ -127,8 +127,7 @@ arm64)
 x86)
     dir=${QL_BUILD:-$top/build}/lab-x86
     outer=${outer:-$bindir/qemu-system-x86_64}
-    [ "$host_kernel" = default ] || note "host kernel $host_kernel: the x86 lab has one kernel; ignored"
-    host_kernel=default
+    [ "$host_kernel" = default ] || die "host kernel $host_kernel: the x86 lab has one host kernel (drop --host-kernel or QL_LAB_HOST_KERNEL)"
     image=${QL_LAB_KERNEL:-$dir/vmlinuz}
     [ -z "${QL_LAB_KERNEL:-}" ] || host_kernel=custom
     initramfs=${QL_LAB_INITRAMFS:-$dir/initramfs.cpio}
