@@ -21,6 +21,8 @@
 #   make profile   where start-up time goes at -smp 512, base and fork (lab)
 #   make lab-x86   boot the nested x86 (SVM) lab once (tests: check-lab)
 #   make lab-x86-linux  the same with a Linux guest inside the lab (not in check)
+#   make lab-linux-next  the arm64 lab's Linux-guest test with the newest guest
+#                  kernel (kernel-next's Image as the guest; not in check-lab)
 
 SHELL := /bin/bash
 BUILD ?= build
@@ -92,6 +94,12 @@ lab-x86-linux: build
 	lab/x86/fetch.sh
 	lab/x86/l2-linux.sh
 
+# The Linux guest at -smp 512 under KVM with the newest guest kernel (the
+# pinned kernel-next Image as the guest): about 4.5 minutes on top of
+# check-lab's Linux-guest rows, so its own target (docs/lab.md).
+lab-linux-next: lab
+	QL_CASE_GROUPS=guest-next tests/lab-arm64/test-linux-kvm.sh
+
 # Every prefix of the series builds (arm64 cross + x86_64 host); not in check.
 bisect-build: tree
 	lab/fetch.sh
@@ -104,4 +112,4 @@ clean:
 distclean: clean
 	rm -rf $(QL_BUILD)/submit $(QL_BUILD)/*.log
 
-.PHONY: all setup tree tree-reset build guest lab lab-x86 lab-x86-linux export submit demo check check-lab check-all check-host bench profile bisect-build clean distclean
+.PHONY: all setup tree tree-reset build guest lab lab-x86 lab-x86-linux lab-linux-next export submit demo check check-lab check-all check-host bench profile bisect-build clean distclean

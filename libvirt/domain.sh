@@ -14,13 +14,14 @@
 #   --emulator PATH     qemu-system-aarch64 (default build/bin's)
 #   --kernel PATH       the payload (default build/guest/census.bin)
 #   --cmdline TEXT      its command line (default "timeout=120")
+#   --initrd PATH       an initramfs for a Linux --kernel (default none)
 #   --serial PATH       the serial console's log file (required)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 build=${QL_BUILD:-$(dirname "$here")/build}
 name=census type=qemu vcpus=8 topo= gic=3 mem=1024
 emulator=$build/bin/qemu-system-aarch64 kernel=$build/guest/census.bin
-cmdline=timeout=120 serial=
+cmdline=timeout=120 serial= initrd=
 die() { echo "domain.sh: $*" >&2; exit 2; }
 while [ $# -gt 0 ]; do
     [ $# -ge 2 ] || die "$1 needs a value"
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
     --emulator) emulator=$2 ;;
     --kernel) kernel=$2 ;;
     --cmdline) cmdline=$2 ;;
+    --initrd) initrd=$2 ;;
     --serial) serial=$2 ;;
     *) die "unknown option $1" ;;
     esac
@@ -61,7 +63,8 @@ esc() {
     sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' \
         -e "s/'/\&apos;/g" -e 's/"/\&quot;/g' -e 's/[&|\\]/\\&/g' <<<"$1"
 }
-sed -e '/^<!--/,/^-->/d' -e "$gicsed" \
+if [ -n "$initrd" ]; then initrdsed="s|@INITRD@|$(esc "$initrd")|"; else initrdsed="/@INITRD@/d"; fi
+sed -e '/^<!--/,/^-->/d' -e "$gicsed" -e "$initrdsed" \
     -e "s|@TYPE@|$type|" -e "s|@NAME@|$(esc "$name")|" \
     -e "s|@MEMORY_MIB@|$mem|" -e "s|@VCPUS@|$vcpus|" \
     -e "s|@KERNEL@|$(esc "$kernel")|" -e "s|@CMDLINE@|$(esc "$cmdline")|" \

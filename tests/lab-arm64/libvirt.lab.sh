@@ -89,9 +89,42 @@ domain() {
     fi
     case_run "undefine-$name" 120 -- virsh -q -c qemu:///system undefine "$name"
 }
+# linux NAME VCPUS CPUS CYCLE: a Linux guest (the lab's kernel as
+# $QL_FILES/Image, lab/linux-guest.sh's initramfs, guest/linux/init.sh) in
+# a domain of the same template: define-NAME, start-NAME, linux-NAME (the
+# serial output as stdout, up to the guest's verdict and power-off; the
+# QEMU log as stderr; note state=), undefine-NAME
+linux() {
+    local name=$1 n=$2 xml=/tmp/$1.xml ser=/tmp/$1.serial t0 t1 state i
+    local log=/var/log/libvirt/qemu/$1.log d=$QL_CASE_TMP/linux-$1
+    bash ./domain.sh --name "$name" --type kvm --vcpus "$n" --gic 3 \
+        --emulator /usr/bin/qemu-system-aarch64 --kernel "$QL_FILES/Image" \
+        --initrd "$QL_FILES/linux-guest.cpio.gz" --serial "$ser" \
+        --cmdline "console=ttyAMA0 quiet maxcpus=1 nosoftlockup panic=-1 ql.cpus=$3 ql.cycle=$4" \
+        >"$xml" || { echo "libvirt-kvm: domain.sh failed for $name"; return; }
+    case_run "define-$name" 120 -- virsh -q -c qemu:///system define "$xml" || return
+    t0=$(case_now)
+    if case_run "start-$name" 300 -- virsh -q -c qemu:///system start "$name"; then
+        # the guest's verdict and power-off (on_poweroff destroy), bounded
+        for ((i = 0; i < 4500; i++)); do
+            state=$(V domstate "$name" 2>&1 | head -1)
+            [ "$state" = "shut off" ] && break
+            sleep 0.2
+        done
+        t1=$(case_now)
+        [ "$state" = "shut off" ] || V destroy "$name" >/dev/null 2>&1
+        mkdir -p "$d"
+        cp "$ser" "$d/out" 2>/dev/null || : >"$d/out"
+        cp "$log" "$d/err" 2>/dev/null || : >"$d/err"
+        case_note "linux-$name" state="${state// /-}"
+        case_report "linux-$name" 0 $((t1 - t0))
+    fi
+    case_run "undefine-$name" 120 -- virsh -q -c qemu:///system undefine "$name"
+}
 domcaps fork /usr/bin/qemu-system-aarch64
 domain kvm512 512 3 /usr/bin/qemu-system-aarch64
 domain kvm8 8 default /usr/bin/qemu-system-aarch64
+[ ! -f "$QL_FILES/Image" ] || case_max_lines=300 linux lx512 512 1,127,255,256,257,383,510,511 256
 domain kvm513 513 3 /usr/bin/qemu-system-aarch64 define-only
 
 # LAYOUT_2 hidden (lab/kvmfault.c) by wrapper scripts used as the emulator.

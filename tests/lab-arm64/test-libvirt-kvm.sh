@@ -24,6 +24,12 @@
 #  *-kvm8, gic-default-kvm8  8 vCPUs without <gic>: libvirt must pick
 #                   gic-version=3 under KVM (QEMU command line in the domain
 #                   log), census 8/8
+#  *-lx512          a Linux guest in a domain of the same template (the
+#                   lab's kernel, --initrd lab/linux-guest.sh's initramfs,
+#                   guest/linux/init.sh) with 512 vCPUs and maxcpus=1:
+#                   CPUs 1, 127, 255-257, 383, 510, 511 brought online, each
+#                   with a pinned task, timer interrupts and IPIs, 256
+#                   cycled (the checks of test-linux-kvm.sh), then shut off
 #  define-kvm513    define with 513 vCPUs is refused with libvirt's "Maximum
 #                   CPUs greater than specified machine type limit 512"
 #  *-nolayout2, *-bl257, *-nl257, *-nl256
@@ -62,13 +68,15 @@ tarball=$build/lab/libvirt-root.tar.gz
 }
 cat "$tmp/pack.log"
 [ -f "$tarball" ] || fail "no $tarball"
+"$top/lab/linux-guest.sh" >"$tmp/guest.log" 2>&1 || { cat "$tmp/guest.log"; fail "lab/linux-guest.sh failed"; }
+[ -f "$build/lab/Image" ] || fail "no $build/lab/Image, the Linux guest's kernel (lab/initramfs.sh)"
 for f in "$top/libvirt/domain.sh" "$top/libvirt/large-aarch64.xml"; do
     [ -f "$f" ] || fail "no $f (the domain template and its renderer)"
 done
 
 [ "${QL_LAB_BACKEND:-lab}" = lab ] || fail "libvirt-kvm unpacks libvirt into / and runs its system daemon: lab only"
-lab_run arm64 900 "$here/libvirt.lab.sh" "$tarball" "$payload" "$top/libvirt/domain.sh" \
-    "$top/libvirt/large-aarch64.xml"
+lab_run arm64 1800 "$here/libvirt.lab.sh" "$tarball" "$payload" "$top/libvirt/domain.sh" \
+    "$top/libvirt/large-aarch64.xml" "$build/lab/Image" "$build/lab/linux-guest.cpio.gz"
 [ "$(note_of setup ok)" = yes ] || fail "libvirt did not start in the lab (exit $lab_rc)"
 ok "libvirt $(note_of setup libvirt), $(note_of setup packages) packages"
 echo "libvirt-kvm: first domcapabilities (capability probe of the fork): $(case_field domcaps-fork ms) ms"
@@ -88,6 +96,14 @@ domain_ok kvm512 512
 # 8 vCPUs without <gic>: libvirt must pick gic-version=3 under KVM
 domain_ok kvm8 8 '~err: gic-version=3'
 check gic-default-kvm8 "<gic> elements in the XML: $(note_of census-kvm8 xml_gic)" test "$(note_of census-kvm8 xml_gic)" = 0
+# a Linux guest at 512: the guest's checks, its verdict, shut off
+case_expect define-lx512 "exit 0"
+case_expect start-lx512 "exit 0"
+case_expect linux-lx512 "exit 0" "~out: ^linux-guest: final online=0-1,127,255-257,383,510-511$" \
+    "~out: ^linux-guest: verdict PASS failed=0$"
+linux_guest_checks linux-lx512 - 1 127 255 256 257 383 510 511
+check shut-off-lx512 "state $(note_of linux-lx512 state)" test "$(note_of linux-lx512 state)" = shut-off
+case_expect undefine-lx512 "exit 0"
 # libvirt's own validation refuses 513
 case_expect define-kvm513 "exit 1" "~err: Maximum CPUs greater than specified machine type limit 512"
 # LAYOUT_2 hidden: the base says 512 (what made libvirt accept a domain
@@ -101,4 +117,5 @@ domain_ok nl256 256 '~err: kvmfault: injected 0 for KVM_CAP_ARM_IRQ_LINE_LAYOUT_
 for n in kvm8 kvm512 nl256; do
     echo "libvirt-kvm: start-to-census $n: $(case_field "census-$n" ms) ms"
 done
+echo "libvirt-kvm: start-to-power-off lx512 (Linux, 9 CPUs brought online): $(case_field linux-lx512 ms) ms"
 exit "$failed"

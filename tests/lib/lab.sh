@@ -77,6 +77,13 @@ lab_run() {
 lab_half() {
     lab_run "$@"
     [ "$lab_rc" = 0 ] || check boot "the lab run exited $lab_rc" false
+    # a second host kernel asked for (QL_LAB_HOST_KERNEL): the lab booted it
+    if [ "${QL_LAB_BACKEND:-lab}" = lab ] && [ -n "${QL_LAB_HOST_KERNEL:-}" ]; then
+        local hk
+        hk=$(lab_boot_summary host-kernel)
+        check host-kernel "the lab booted host kernel ${hk:-?} (release $(lab_boot_summary release)), asked for $QL_LAB_HOST_KERNEL" \
+            test "$hk" = "$QL_LAB_HOST_KERNEL"
+    fi
 }
 
 # lab_cases LAB SECONDS TABLE [SECS_PER_CASE [FILE...]]: a suite of one case
@@ -94,6 +101,33 @@ lab_cases() {
     cases_check "$tab"
 }
 
+# linux_guest_checks: one result per check of the Linux guest's /init
+# (guest/linux/init.sh) in case NAME's stdout: the lines "linux-guest: cpu
+# N ..." (result NAME/cpu-N) and "linux-guest: cycle N ..." (NAME/cycle-N),
+# each ending "ok" or "FAIL (why)", with or without the "+MS " stamps of
+# case_stamp.
+linux_guest_checks() {  # NAME BAD [WANT-CPU...]: every WANT-CPU has its
+    # line; the line of CPU BAD (or -) must say FAIL
+    local name=$1 bad=$2 l n what good
+    shift 2
+    while IFS= read -r l; do
+        l=${l#+[0-9]* }
+        what=${l#linux-guest: } n=${what#* } n=${n%% *} good=1
+        [ "${l% ok}" != "$l" ] || good=
+        if [ "$n" = "$bad" ]; then
+            check "$name/cpu-$n-refused" "${what#cpu "$n" }" test -z "$good"
+            continue
+        fi
+        case $what in
+        cpu\ *) check "$name/cpu-$n" "${what#cpu "$n" }" test -n "$good" ;;
+        cycle\ *) check "$name/cycle-$n" "${what#cycle "$n" }" test -n "$good" ;;
+        esac
+    done < <(case_out "$name" | grep -E '^(\+[0-9]+ )?linux-guest: (cpu|cycle) [0-9]+ ')
+    for n in "$@"; do
+        case_out "$name" | grep -Eq "^(\+[0-9]+ )?linux-guest: cpu $n " ||
+            check "$name/cpu-$n" "the guest reported nothing for CPU $n" false
+    done
+}
 # lab_boot_summary KEY: boot-to-init or total from lab/run.sh's last line
 lab_boot_summary() {
     sed -n "s/^lab: .*$1=\([^ ]*\).*/\1/p" "$tmp/lab.log" | tail -1
