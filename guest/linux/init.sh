@@ -9,11 +9,12 @@
 #            CPU is listed in /sys/devices/system/cpu/online
 #   pinned   a task run with taskset -c N reports processor N
 #            (/proc/self/stat field 39)
-#   timer    the CPU's arch_timer count in /proc/interrupts grows while a
-#            task pinned there spins for a second
-#   ipi      the CPU's IPI counts in /proc/interrupts (all IPI rows) grow
-#            while a task pinned there is woken from CPU 0 five times
-#            (a reader blocked on a FIFO: a remote wake-up of an idle CPU)
+#   timer    the CPU's arch_timer count in /proc/interrupts grows by at
+#            least 50 while a task pinned there spins for a second
+#   ipi      a reader pinned there, blocked on a FIFO, gets all of five
+#            lines written 0.2 s apart by /init (pinned to CPU 0), and the
+#            CPU's IPI counts in /proc/interrupts (all IPI rows) grow by at
+#            least 5: each line wakes an idle CPU from another one
 # then takes one of them offline and online again (cycle), and powers off.
 # Kernel arguments read here:
 #   ql.cpus=A,B,...   the CPUs to bring online (default 1)
@@ -58,6 +59,8 @@ for a in $(cat /proc/cmdline); do
     ql.cycle=*) cycle=${a#ql.cycle=} ;;
     esac
 done
+# /init stays on CPU 0, so every wake-up below comes from another CPU
+taskset -p 1 $$ >/dev/null
 say "init uptime=$(cut -d' ' -f1 /proc/uptime) possible=$(cat possible) present=$(cat present) online=$(cat online)"
 failed=0
 mkfifo /tmp/wake
@@ -84,21 +87,29 @@ for n in $cpus; do
         timeout 1 taskset -c "$n" sh -c 'while :; do :; done' 2>/dev/null
         b=$(irqs "$n" arch_timer)
         tim=$((b - a))
-        [ "$a" -ge 0 ] && [ "$tim" -gt 0 ] || why="no timer interrupt on cpu$n in 1 s of a busy task ($a -> $b)"
+        # HZ is 250 or more: at least 50 ticks in a busy second
+        [ "$a" -ge 0 ] && [ "$tim" -ge 50 ] || why="$tim timer interrupts on cpu$n in 1 s of a busy task, want at least 50 ($a -> $b)"
     fi
     if [ -z "$why" ]; then
         a=$(irqs "$n" '^ *IPI')
-        # the reader holds the FIFO open, so no line is lost between reads
+        # the reader holds the FIFO open, so no line is lost between reads;
+        # this side opens it read-write, so it cannot block on a reader
+        # that never came; the reader exits 0 only after its 5 lines
         timeout 20 taskset -c "$n" sh -c \
-            'exec 3</tmp/wake; i=0; while [ $i -lt 5 ] && read x <&3; do i=$((i + 1)); done' &
+            'exec 3</tmp/wake; i=0; while [ $i -lt 5 ] && read x <&3; do i=$((i + 1)); done; [ $i = 5 ]' &
         r=$!
-        exec 4>/tmp/wake
+        exec 4<>/tmp/wake
         for i in 1 2 3 4 5; do usleep 200000; echo "$i" >&4; done
+        rr=0
+        wait "$r" || rr=$?
         exec 4>&-
-        wait "$r"
         b=$(irqs "$n" '^ *IPI')
         ipi=$((b - a))
-        [ "$a" -ge 0 ] && [ "$ipi" -gt 0 ] || why="no IPI on cpu$n across 5 remote wake-ups ($a -> $b)"
+        if [ "$rr" != 0 ]; then
+            why="the reader pinned to cpu$n did not get its 5 wake-ups (status $rr)"
+        elif [ "$a" -lt 0 ] || [ "$ipi" -lt 5 ]; then
+            why="$ipi IPIs on cpu$n across 5 remote wake-ups, want at least 5 ($a -> $b)"
+        fi
     fi
     if [ -n "$why" ]; then
         failed=$((failed + 1))

@@ -9,6 +9,8 @@
 #                       the guest powers off, system_reset and cont run it
 #                       again; the serial output is the step's stdout (two
 #                       censuses); RAN: a stream saved after the first run
+#   restore BIN N FILE  a fresh QEMU loads FILE (-incoming), cont runs the
+#                       census, system_reset and cont run it again
 #   ioctls BIN N        "one-reg=K": KVM_GET_ONE_REG + KVM_SET_ONE_REG calls
 #                       to QMP ready with -S (lab/ioctlcount.c), and
 #                       "device-attr=K": KVM_GET/SET_DEVICE_ATTR calls
@@ -52,15 +54,11 @@ paused() {  # wait until the guest's power-off paused the VM
     done
     return 1
 }
-case ${1:-} in
-save)
-    qmp_start "$2" "$3" -S -serial none && save "$4-init" &&
-        qmp '{"execute":"system_reset"}' return && save "$4-reset" && quit
-    exit ;;
-reset-census)
-    ser=$QL_CASE_TMP/serial-$3
-    rm -f "$ser"
-    qmp_start "$2" "$3" -serial "file:$ser" -action shutdown=pause || exit 1
+# census_rounds SER [RAN]: wait for the census in SER; when the guest has
+# powered off (shutdown=pause), optionally save a stream to RAN, then
+# system_reset and cont run it again; after the second census, quit
+census_rounds() {
+    local ser=$1 ran=${2:-} round i
     for round in 1 2; do
         for i in $(seq 1 2400); do
             [ "$(case_census_count "$ser")" -ge $round ] && break
@@ -69,11 +67,42 @@ reset-census)
         done
         paused || { echo "the guest did not power off (round $round)" >&2; break; }
         if [ $round = 1 ]; then
-            [ -z "${4:-}" ] || save "$4" || exit 1
-            qmp '{"execute":"system_reset"}' return && qmp '{"execute":"cont"}' return || exit 1
+            [ -z "$ran" ] || save "$ran" || return 1
+            qmp '{"execute":"system_reset"}' return && qmp '{"execute":"cont"}' return || return 1
         fi
     done
     quit
+}
+incoming() {  # wait until the incoming migration completed
+    local line
+    while :; do
+        echo '{"execute":"query-migrate"}' >&"${QM[1]}"
+        read -r -t 1200 -u "${QM[0]}" line || return 1
+        case $line in *completed*) return 0 ;; *failed*) echo "incoming migration failed: $line" >&2; return 1 ;; esac
+        sleep 0.2
+    done
+}
+case ${1:-} in
+restore)
+    # BIN N FILE: a fresh QEMU loads FILE, a stream saved at prelaunch
+    # (-incoming), cont runs the census; system_reset and cont run it
+    # again; the serial output is the step's stdout (two censuses)
+    ser=$QL_CASE_TMP/serial-restore-$3-$(basename "$4")
+    rm -f "$ser"
+    qmp_start "$2" "$3" -serial "file:$ser" -action shutdown=pause -incoming "exec:cat $4" &&
+        incoming && qmp '{"execute":"cont"}' return || exit 1
+    census_rounds "$ser" || exit 1
+    cat "$ser"
+    exit ;;
+save)
+    qmp_start "$2" "$3" -S -serial none && save "$4-init" &&
+        qmp '{"execute":"system_reset"}' return && save "$4-reset" && quit
+    exit ;;
+reset-census)
+    ser=$QL_CASE_TMP/serial-$3
+    rm -f "$ser"
+    qmp_start "$2" "$3" -serial "file:$ser" -action shutdown=pause || exit 1
+    census_rounds "$ser" "${4:-}" || exit 1
     cat "$ser"
     exit ;;
 ioctls)

@@ -114,7 +114,7 @@ linux_guest_checks() {  # NAME BAD [WANT-CPU...]: every WANT-CPU has its
         l=${l#+[0-9]* }
         what=${l#linux-guest: } n=${what#* } n=${n%% *} good=1
         [ "${l% ok}" != "$l" ] || good=
-        if [ "$n" = "$bad" ]; then
+        if [ "$n" = "$bad" ] && [ "${what%% *}" = cpu ]; then
             check "$name/cpu-$n-refused" "${what#cpu "$n" }" test -z "$good"
             continue
         fi
