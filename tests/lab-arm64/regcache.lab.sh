@@ -33,15 +33,18 @@ qmp() {  # JSON WANT: send, read until a line containing WANT
     echo "QMP: no answer with $2" >&2
     return 1
 }
-save() {  # FILE: migrate to FILE and wait for completion
+migrated() {  # WHAT: poll query-migrate until it completed (0) or failed
     local line
-    qmp "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat >$1\"}}" return || return 1
     while :; do
         echo '{"execute":"query-migrate"}' >&"${QM[1]}"
         read -r -t 1200 -u "${QM[0]}" line || return 1
-        case $line in *completed*) return 0 ;; *failed*) echo "migration failed: $line" >&2; return 1 ;; esac
+        case $line in *completed*) return 0 ;; *failed*) echo "$1 failed: $line" >&2; return 1 ;; esac
         sleep 0.2
     done
+}
+save() {  # FILE: migrate to FILE and wait for completion
+    qmp "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"exec:cat >$1\"}}" return &&
+        migrated migration
 }
 quit() { qmp '{"execute":"quit"}' return; wait "$QM_PID"; }
 paused() {  # wait until the guest's power-off paused the VM
@@ -73,15 +76,6 @@ census_rounds() {
     done
     quit
 }
-incoming() {  # wait until the incoming migration completed
-    local line
-    while :; do
-        echo '{"execute":"query-migrate"}' >&"${QM[1]}"
-        read -r -t 1200 -u "${QM[0]}" line || return 1
-        case $line in *completed*) return 0 ;; *failed*) echo "incoming migration failed: $line" >&2; return 1 ;; esac
-        sleep 0.2
-    done
-}
 case ${1:-} in
 restore)
     # BIN N FILE: a fresh QEMU loads FILE, a stream saved at prelaunch
@@ -90,7 +84,7 @@ restore)
     ser=$QL_CASE_TMP/serial-restore-$3-$(basename "$4")
     rm -f "$ser"
     qmp_start "$2" "$3" -serial "file:$ser" -action shutdown=pause -incoming "exec:cat $4" &&
-        incoming && qmp '{"execute":"cont"}' return || exit 1
+        migrated "incoming migration" && qmp '{"execute":"cont"}' return || exit 1
     census_rounds "$ser" || exit 1
     cat "$ser"
     exit ;;
