@@ -20,8 +20,9 @@
 # next": the pinned 6.12 and 7.x, lab/run.sh --host-kernel), one lab boot
 # each.  Prints a table of medians per kernel with the fork/base and
 # fork/floor ratios and writes build/bench/result-KERNEL.json and
-# build/bench/result.json ({"kernels": {KERNEL: ...}}).  Not part of make
-# check.
+# build/bench/result.json ({"kernels": {KERNEL: ...}, "earlier": [...]}:
+# kernels not run this time keep their earlier result-KERNEL.json).  Not
+# part of make check.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(dirname "$here")
@@ -129,12 +130,21 @@ for kernel in $kernels; do
     /usr/bin/python3 "$here/bench-report.py" "$log" "$out/result-$kernel.json"
     reports+=("$kernel=$out/result-$kernel.json")
 done
+# A kernel left out of QL_BENCH_KERNELS keeps the result-KERNEL.json of an
+# earlier run, listed in result.json under "earlier" (another lab boot,
+# perhaps another tree: compare ratios only).
 /usr/bin/python3 - "$out/result.json" "${reports[@]}" <<'PY'
-import json, sys
-res = {"kernels": {}}
+import glob, json, os, sys
+res = {"kernels": {}, "earlier": []}
 for arg in sys.argv[2:]:
     k, path = arg.split("=", 1)
     res["kernels"][k] = json.load(open(path))
+for path in sorted(glob.glob(os.path.join(os.path.dirname(sys.argv[1]), "result-*.json"))):
+    k = os.path.basename(path)[len("result-"):-len(".json")]
+    if k not in res["kernels"]:
+        res["kernels"][k] = json.load(open(path))
+        res["earlier"].append(k)
 json.dump(res, open(sys.argv[1], "w"), indent=1, sort_keys=True)
-print("result: " + sys.argv[1] + " (host kernels: " + ", ".join(res["kernels"]) + ")")
+print("result: " + sys.argv[1] + " (host kernels: " + ", ".join(res["kernels"]) +
+      ("; from an earlier run: " + ", ".join(res["earlier"]) if res["earlier"] else "") + ")")
 PY
