@@ -25,7 +25,11 @@
  *                               holds the state it creates the vGIC with, as
  *                               a kernel with other creation values would;
  *                               a put that skips writes on the strength of
- *                               those values leaves the priorities there
+ *                               those values leaves the priorities there;
+ *                               =2: instead write GICR_IGROUPR0 of vCPU 1's
+ *                               redistributor (MPIDR 1) with 0xfffffffe, SGI 0
+ *                               in group 0, so that vCPU 1's redistributor no
+ *                               longer matches vCPU 0's
  * x86_64 only (the nested x86 lab, lab/x86/):
  *   KVMFAULT_REFUSE_MSR=0xNNN[,0xMMM...]  (hex, up to 16) KVM_SET_MSRS on a
  *                               vCPU refuses the first entry whose index is
@@ -363,7 +367,7 @@ static void init(void)
     /* Flags: 1 on; unset, empty or 0 off. */
     no_layout2 = env_num("KVMFAULT_NO_LAYOUT2", 0, 1, 0) == 1;
     no_redist_region = env_num("KVMFAULT_NO_REDIST_REGION", 0, 1, 0) == 1;
-    vgic_dirty = env_num("KVMFAULT_VGIC_DIRTY", 0, 1, 0) == 1;
+    vgic_dirty = env_num("KVMFAULT_VGIC_DIRTY", 0, 2, 0);
     max_vcpus = env_num("KVMFAULT_MAX_VCPUS", 1, INT_MAX, -1);
     s = getenv("KVMFAULT_REDIST_ENOSPC");
     enospc_index = s && !strcmp(s, "legacy") ? -2 :
@@ -711,16 +715,25 @@ int ioctl(int fd, unsigned long req, ...)
         KVM_DEV_ARM_VGIC_GRP_CTRL &&
         ((const struct kvm_device_attr *)arg)->attr ==
         KVM_DEV_ARM_VGIC_CTRL_INIT) {
-        uint32_t prio = 0x80808080;
+        uint32_t prio = 0x80808080, groups = 0xfffffffe;
         struct kvm_device_attr w = {
             .group = KVM_DEV_ARM_VGIC_GRP_DIST_REGS,
             .attr = 0x400 + 32,         /* GICD_IPRIORITYR8 */
             .addr = (uint64_t)(uintptr_t)&prio,
         };
 
+        if (vgic_dirty == 2) {
+            /* MPIDR 1 in bits 63:32; GICR_IGROUPR0 in the SGI frame */
+            w.group = KVM_DEV_ARM_VGIC_GRP_REDIST_REGS;
+            w.attr = (1ULL << 32) | (0x10000 + 0x80);
+            w.addr = (uint64_t)(uintptr_t)&groups;
+        }
         /* The ITS takes CTRL_INIT too, and has no GICD: ENXIO there */
         if (real(fd, KVM_SET_DEVICE_ATTR, &w) == 0) {
-            report(F_VGIC_DIRTY, "GICD_IPRIORITYR8 = 0x80808080 after "
+            report(F_VGIC_DIRTY, vgic_dirty == 2 ?
+                   "GICR_IGROUPR0 of MPIDR 1 = 0xfffffffe after "
+                   "KVM_DEV_ARM_VGIC_CTRL_INIT" :
+                   "GICD_IPRIORITYR8 = 0x80808080 after "
                    "KVM_DEV_ARM_VGIC_CTRL_INIT");
         } else if (errno != ENXIO) {
             say("kvmfault: KVMFAULT_VGIC_DIRTY: the write failed: %s\n",

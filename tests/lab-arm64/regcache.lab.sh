@@ -15,7 +15,8 @@
 #                       to QMP ready with -S (lab/ioctlcount.c), and
 #                       "device-attr=K": KVM_GET/SET_DEVICE_ATTR calls
 . "${QL_CASE_LIB:-/usr/share/qemu-large/case.sh}"
-Q="-accel kvm -M virt,gic-version=3,dtb-randomness=off -cpu host -m 1G -display none -nic none -monitor none -kernel $QL_FILES/census.bin"
+# RC_MACHINE: the machine type (default virt, the binary's latest)
+Q="-accel kvm -M ${RC_MACHINE:-virt},gic-version=3,dtb-randomness=off -cpu host -m 1G -display none -nic none -monitor none -kernel $QL_FILES/census.bin"
 qmp_start() {  # BIN N EXTRA...: QEMU with QMP on the coproc
     local bin=$1 n=$2
     shift 2
