@@ -35,6 +35,37 @@
  *               off (or resetting), for a management layer such as
  *               libvirt that is still finishing the start when a fast
  *               census is already over.
+ *   run         after a complete census, do not power off: the run phase
+ *               (below), until a verdict is asked for.
+ *   run=K       the same, and the verdict after K checks by itself.
+ *   tick-ms=MS  run phase: each CPU's timer period (default 100).
+ *   check-ms=MS run phase: the boot CPU's check interval (default 1000).
+ *   run-stall=N test hook: CPU N (not the boot CPU) stops after 20 ticks
+ *               of the run phase, as a vCPU lost on the way would, so
+ *               the checks must name it.
+ *
+ * The run phase, for migration and snapshots: the guest must notice a
+ * vCPU or an interrupt lost on the way.  Every CPU keeps taking its own
+ * virtual timer interrupt every tick-ms (its ppi count goes on) and, at
+ * each tick, sends SGI RUN_SGI to its neighbour in the ring (index + 1,
+ * modulo the CPU count), but only once the neighbour has taken the
+ * previous one (its rsgi count equals the sender's tx count): one SGI at a
+ * time per pair, so that a pending SGI set twice, which the GIC merges
+ * into one, cannot pass for a loss.  Every check-ms the boot CPU checks
+ * that every CPU's timer count advanced since the last check (else
+ * "stalled"), that no SGI has stayed in flight over a whole check while
+ * its receiver ran ("lost"), that no receiver took more than were sent
+ * ("duplicated"), and that no unexpected interrupt came, and prints
+ *     run: check=K ok ticks=MIN..MAX sgis=S
+ * or "run: check=K FAILED" after lines naming the CPUs by index.  A byte
+ * 'v' on the PL011 (the boot CPU polls it at each of its ticks), or the
+ * K-th check of run=K, ends it with
+ *     run: verdict ok checks=K          (then SYSTEM_OFF)
+ *     run: verdict FAILED checks=K failed=F   (then SYSTEM_RESET)
+ * A check spans check-ms of the counter and at least check-ms / tick-ms
+ * of the boot CPU's own ticks, each of which it had to run for: a jump of
+ * the counter (a VM stopped without QEMU's adjustment of the virtual
+ * counter) cannot make a check so short that a running CPU looks stalled.
  *
  * Only the boot CPU prints.  Each CPU writes only its own slot; nothing
  * needs exclusive or atomic accesses.
@@ -43,6 +74,9 @@
 #include "census.h"
 
 #define CENSUS_SGI              1u
+#define RUN_SGI                 2u      /* run phase: neighbour to neighbour */
+#define DEFAULT_TICK_MS         100
+#define DEFAULT_CHECK_MS        1000
 #define DEFAULT_TIMER_INTID     27u     /* PPI 11, the EL1 virtual timer */
 #define DEFAULT_TIMEOUT_S       60
 #define DEFAULT_RACE_CALLERS    4
@@ -150,6 +184,11 @@ struct census_config {
     int race;
     int race_callers;
     int skip_sgi;           /* test hook: CPU index denied its SGI, or -1 */
+    int run;                /* run phase after the census */
+    uint64_t run_checks;    /* verdict after this many checks (0: on 'v') */
+    uint64_t tick_ms;
+    uint64_t check_ms;
+    int run_stall;          /* test hook: CPU index that stops, or -1 */
 };
 
 /*
@@ -171,6 +210,8 @@ struct cpu_slot {
     volatile uint64_t exc_elr;      /* ELR_EL1 of it */
     volatile uint64_t exc_far;      /* FAR_EL1 of it */
     volatile int64_t cpu_on_rc;     /* boot CPU's own CPU_ON, normal mode */
+    volatile uint32_t rsgi;         /* run phase: RUN_SGIs taken */
+    volatile uint32_t tx;           /* run phase: RUN_SGIs sent to the next */
 } __attribute__((aligned(128)));
 
 struct census_config cfg;
@@ -180,6 +221,7 @@ uint8_t census_stacks[CENSUS_MAX_CPUS][CENSUS_STACK_SIZE]
     __attribute__((aligned(16)));
 
 static volatile int boot_idx = -1;     /* read by exception handlers */
+static volatile uint32_t run_go;        /* the run phase has begun */
 static uint64_t tick;               /* counter ticks: 1 ms */
 static int expected_on[CENSUS_MAX_CPUS];    /* some CPU_ON succeeded */
 static int sgi_sent[CENSUS_MAX_CPUS];
@@ -519,6 +561,17 @@ static void parse_bootargs(const char *s)
             cfg.skip_sgi = (int)parse_uint(s + 9);
         } else if (streq_prefix(s, "linger=")) {
             cfg.linger_ms = parse_uint(s + 7);
+        } else if (streq_prefix(s, "run") && (s[3] == 0 || s[3] == ' ')) {
+            cfg.run = 1;
+        } else if (streq_prefix(s, "run=")) {
+            cfg.run = 1;
+            cfg.run_checks = parse_uint(s + 4);
+        } else if (streq_prefix(s, "tick-ms=")) {
+            cfg.tick_ms = parse_uint(s + 8);
+        } else if (streq_prefix(s, "check-ms=")) {
+            cfg.check_ms = parse_uint(s + 9);
+        } else if (streq_prefix(s, "run-stall=")) {
+            cfg.run_stall = (int)parse_uint(s + 10);
         }
         while (*s && *s != ' ') {
             s++;
@@ -597,6 +650,9 @@ void census_early(const void *fdt)
     cfg.timeout_s = DEFAULT_TIMEOUT_S;
     cfg.race_callers = DEFAULT_RACE_CALLERS;
     cfg.skip_sgi = -1;
+    cfg.tick_ms = DEFAULT_TICK_MS;
+    cfg.check_ms = DEFAULT_CHECK_MS;
+    cfg.run_stall = -1;
     if (current_el() != 1) {
         fail_early("the payload must be entered at EL1");
     }
@@ -624,6 +680,12 @@ void census_early(const void *fdt)
     parse_bootargs(parse.bootargs);
     if (!cfg.timeout_s) {
         cfg.timeout_s = DEFAULT_TIMEOUT_S;
+    }
+    if (!cfg.tick_ms) {
+        cfg.tick_ms = DEFAULT_TICK_MS;
+    }
+    if (cfg.check_ms < cfg.tick_ms) {
+        cfg.check_ms = cfg.tick_ms;
     }
     build_map();
 }
@@ -771,6 +833,8 @@ void census_irq(void)
         s->ppi++;
     } else if (intid == CENSUS_SGI) {
         s->sgi++;
+    } else if (intid == RUN_SGI && run_go) {
+        s->rsgi++;
     } else {
         s->bad_intid = intid;
         s->bad_irqs++;
@@ -856,6 +920,50 @@ static int cpu_setup(int idx)
 
 static void race_caller(int idx);
 
+/* ---- run phase ---- */
+
+static int ring_next(int i)
+{
+    return i + 1 < cfg.ncpus ? i + 1 : 0;
+}
+
+/* One tick of the run phase: the next SGI to the neighbour, if it took ours. */
+static void run_step(int idx)
+{
+    struct cpu_slot *s = &slots[idx];
+    int nb = ring_next(idx);
+
+    if (run_go && slots[nb].rsgi == s->tx) {
+        s->tx++;
+        send_sgi(cfg.cpu_aff[nb], RUN_SGI);     /* dsb: tx before the SGI */
+    }
+}
+
+/* Sleep until this CPU's next timer interrupt (SGIs wake it on the way). */
+static void run_tick(struct cpu_slot *s, uint64_t ticks)
+{
+    uint32_t last = s->ppi;
+
+    timer_arm(ticks);
+    while (s->ppi == last) {
+        wait_irq();
+    }
+}
+
+static __attribute__((noreturn)) void run_secondary(int idx)
+{
+    uint64_t ticks = cfg.tick_ms * (counter_freq() / 1000);
+    uint32_t n = 0;
+
+    for (;;) {
+        run_tick(&slots[idx], ticks);
+        run_step(idx);
+        if (idx == cfg.run_stall && run_go && ++n == 20) {
+            park();
+        }
+    }
+}
+
 void census_secondary(uint64_t ctx)
 {
     int idx = ctx & 0xffff;
@@ -873,6 +981,9 @@ void census_secondary(uint64_t ctx)
     }
     while (!s->sgi) {
         wait_irq();
+    }
+    if (cfg.run) {
+        run_secondary(idx);
     }
     park();
 }
@@ -1330,6 +1441,134 @@ static void print_errors(void)
     print_set("no sgi", p_no_sgi);
 }
 
+/* ---- run phase: the boot CPU ---- */
+
+/* What each CPU showed at the last check */
+static uint32_t run_prev_ppi[CENSUS_MAX_CPUS];
+static uint32_t run_prev_rx[CENSUS_MAX_CPUS];   /* the next CPU's rsgi */
+static uint32_t run_prev_tx[CENSUS_MAX_CPUS];
+/* This check's findings, per CPU (lost, dup: of SGIs this CPU sent) */
+static uint8_t run_stalled[CENSUS_MAX_CPUS];
+static uint8_t run_lost[CENSUS_MAX_CPUS];
+static uint8_t run_dup[CENSUS_MAX_CPUS];
+
+static int p_run_stalled(int i)
+{
+    return run_stalled[i];
+}
+
+static int p_run_lost(int i)
+{
+    return run_lost[i];
+}
+
+static int p_run_dup(int i)
+{
+    return run_dup[i];
+}
+
+/* One check; prints its line; returns 0 if all is well. */
+static int run_check(uint64_t k, int first)
+{
+    uint32_t lo = 0xffffffffu, hi = 0, ppi, rx, tx;
+    uint64_t sgis = 0;
+    int i, nb, bad;
+
+    for (i = 0; i < cfg.ncpus; i++) {
+        ppi = slots[i].ppi;
+        run_stalled[i] = !first && ppi == run_prev_ppi[i];
+        run_prev_ppi[i] = ppi;
+        lo = ppi < lo ? ppi : lo;
+        hi = ppi > hi ? ppi : hi;
+    }
+    for (i = 0; i < cfg.ncpus; i++) {
+        nb = ring_next(i);
+        /* rx, then tx: rx <= tx holds at every moment, so rx > tx is real */
+        rx = slots[nb].rsgi;
+        dmb_ish();
+        tx = slots[i].tx;
+        run_dup[i] = rx > tx;
+        /* in flight since the last check, and the receiver ran meanwhile */
+        run_lost[i] = !first && rx < tx && rx == run_prev_rx[i] &&
+                      tx == run_prev_tx[i] && !run_stalled[nb];
+        run_prev_rx[i] = rx;
+        run_prev_tx[i] = tx;
+        sgis += rx;
+    }
+    bad = count(p_run_stalled) || count(p_run_lost) || count(p_run_dup) ||
+          count(p_bad_irq) || count(p_err_exc);
+    if (bad) {
+        print_set_prefix("run", "stalled (timer count did not advance)",
+                         p_run_stalled);
+        print_set_prefix("run", "lost SGI (sent, never taken) from",
+                         p_run_lost);
+        print_set_prefix("run", "duplicated SGI (taken more than sent) from",
+                         p_run_dup);
+        print_set_prefix("run", "unexpected INTID", p_bad_irq);
+        print_set_prefix("run", "exception", p_err_exc);
+    }
+    puts("run: check=");
+    putu(k);
+    if (bad) {
+        puts(" FAILED\n");
+        return -1;
+    }
+    puts(" ok ticks=");
+    putu(lo);
+    puts("..");
+    putu(hi);
+    puts(" sgis=");
+    putu(sgis);
+    puts("\n");
+    return 0;
+}
+
+static __attribute__((noreturn)) void run_boot(const void *fdt)
+{
+    uint64_t ms = counter_freq() / 1000;
+    uint64_t ticks = cfg.tick_ms * ms, next, k = 0, failed = 0, n = 0;
+    uint64_t min_ticks = cfg.check_ms / cfg.tick_ms;
+
+    puts("run: tick-ms=");
+    putu(cfg.tick_ms);
+    puts(" check-ms=");
+    putu(cfg.check_ms);
+    puts(" cpus=");
+    putu(cfg.ncpus);
+    puts("\n");
+    run_check(0, 1);            /* the baseline, not counted */
+    dsb_ish();
+    run_go = 1;
+    dsb_ish();
+    next = now() + cfg.check_ms * ms;
+    for (;;) {
+        run_tick(&slots[boot_idx], ticks);
+        run_step(boot_idx);
+        if (++n >= min_ticks && now() >= next) {
+            failed += run_check(++k, 0) < 0;
+            next = now() + cfg.check_ms * ms;
+            n = 0;
+        }
+        if ((cfg.run_checks && k >= cfg.run_checks) ||
+            getc_nonblock() == 'v') {
+            break;
+        }
+    }
+    puts("run: verdict ");
+    puts(failed ? "FAILED" : "ok");
+    puts(" checks=");
+    putu(k);
+    if (failed) {
+        puts(" failed=");
+        putu(failed);
+    }
+    puts("\n");
+    if (failed) {
+        psci_system_reset(fdt);
+    }
+    psci_system_off(fdt);
+}
+
 void main(const void *fdt)
 {
     uint64_t freq = counter_freq();
@@ -1423,6 +1662,9 @@ void main(const void *fdt)
     }
     if (!ok) {
         psci_system_reset(fdt);
+    }
+    if (cfg.run) {
+        run_boot(fdt);
     }
     psci_system_off(fdt);
 }

@@ -6,6 +6,7 @@
 #define UART_DR     0x00
 #define UART_FR     0x18
 #define UART_FR_TXFF (1u << 5)
+#define UART_FR_RXFE (1u << 4)
 
 #define PSCI_SYSTEM_OFF     0x84000008u
 #define PSCI_SYSTEM_RESET   0x84000009u
@@ -16,6 +17,14 @@ static void putc(char c)
         /* wait */
     }
     mmio_write32(UART_BASE + UART_DR, (uint8_t)c);
+}
+
+int getc_nonblock(void)
+{
+    if (mmio_read32(UART_BASE + UART_FR) & UART_FR_RXFE) {
+        return -1;
+    }
+    return mmio_read32(UART_BASE + UART_DR) & 0xff;
 }
 
 void puts(const char *s)

@@ -5,6 +5,8 @@
 #include <stdint.h>
 
 void puts(const char *s);
+/* A byte the PL011 received, or -1 when its receive FIFO is empty. */
+int getc_nonblock(void);
 void putu(uint64_t v);
 void puti(int64_t v);
 void putx(uint64_t v);

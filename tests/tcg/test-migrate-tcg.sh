@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Migration of a running guest under TCG on this host (migrate.cases): the
+# census payload's run phase (guest/census.c: every vCPU ticks on its own
+# timer and passes SGIs round a ring, the boot vCPU checks and names any
+# stalled vCPU or lost or doubled SGI) at -smp 8, through the steps of
+# tests/lab-arm64/migrate.lab.sh, which the KVM lab runs at 2, 64 and 512:
+# live migration over a unix socket with system_reset and the census again
+# on the destination; migration to a file and restore into a fresh
+# process; a destination with fewer vCPUs, a truncated file and a
+# cancelled migration: the destination exits 1 and the source's guest
+# passes its checks afterwards.
+. "$(dirname "$0")/../lib/test.sh"
+. "$top/tests/lib/lab.sh"
+here=$(dirname "$0")
+payload=$build/guest/census.bin
+[ -f "$payload" ] || fail "no $payload (make guest)"
+QEMU=$(qemu_bin aarch64) || exit 1
+export QEMU QL_LAB_BACKEND=host QL_CASES=migrate.cases QL_CASE_SECS=300
+lab_half arm64 900 "$top/tests/lab-arm64/migrate.lab.sh" "$here/migrate.cases" "$payload"
+cases_check "$here/migrate.cases"
+exit $failed
