@@ -17,6 +17,11 @@
 #                        census runs again)
 #   file BIN N T C [reset]  migrate to a file (file:), quit, a fresh process
 #                        restores it (-incoming file:) and runs on
+#   savevm BIN N T C [reset]  a qcow2 disk ($QL_FILES/snap.qcow2, copied):
+#                        savevm while the guest runs, which carries on;
+#                        loadvm in the same process (the guest goes back
+#                        to the snapshot and runs on); quit; a fresh
+#                        process started with -loadvm runs on
 #   refuse BIN N N2 T C  the destination has N2 vCPUs: it must exit 1, the
 #                        source's migration fail and its guest run on
 #   truncate BIN N T C   the file cut in half: the destination exits 1; the
@@ -119,6 +124,14 @@ verdict() {
     echo "$1-exit=$?"
     grep -q '^run: verdict ok' "$d/$1.ser"
 }
+# hmp NAME COMMAND: a monitor command that must print nothing (savevm and
+# loadvm print only their errors)
+hmp() {
+    qmp "$1" "{\"execute\":\"human-monitor-command\",\"arguments\":{\"command-line\":\"$2\"}}" return || return 1
+    case $reply in *'"return": ""'*) return 0 ;; esac
+    echo "HMP $1 $2: $reply" >&2
+    return 1
+}
 # stop NAME: quit it
 stop() { qmp "$1" '{"execute":"quit"}' return && eval "wait \$${1}_PID"; }
 show() {  # NAME: its serial and stderr, headed
@@ -160,6 +173,28 @@ live|file)
             vm_start dst "$bin" "$n" "$app" -incoming "file:$d/state" && migrated dst &&
             echo "migrate: from-file vcpus=$n restore-ms=$(($(case_now) - t0))"; } || ok=0
     fi
+    [ $ok = 0 ] || run_on dst 3 || ok=0
+    [ $ok = 0 ] || [ "$rs" != reset ] || { census_again dst && run_on dst 2; } || ok=0
+    [ $ok = 0 ] || verdict dst || ok=0
+    show src
+    [ -z "${dst_PID:-}" ] || show dst
+    [ $ok = 1 ]
+    exit ;;
+savevm)
+    bin=$2 n=$3 app="run tick-ms=$4 check-ms=$5${MG_APPEND:+ $MG_APPEND}" rs=${6:-}
+    cp "$QL_FILES/snap.qcow2" "$d/disk.qcow2"
+    drv=(-drive "if=none,id=disk0,format=qcow2,file=$d/disk.qcow2")
+    ok=1
+    vm_start src "$bin" "$n" "$app" "${drv[@]}" && started src || ok=0
+    [ $ok = 0 ] || { t0=$(case_now); hmp src "savevm s1" &&
+        echo "migrate: savevm vcpus=$n ms=$(($(case_now) - t0)) bytes=$(stat -c %s "$d/disk.qcow2")"; } || ok=0
+    [ $ok = 0 ] || run_on src 2 || ok=0
+    [ $ok = 0 ] || { t0=$(case_now); hmp src "loadvm s1" &&
+        echo "migrate: loadvm vcpus=$n ms=$(($(case_now) - t0))"; } || ok=0
+    [ $ok = 0 ] || { run_on src 2 && stop src; } || ok=0
+    [ $ok = 0 ] || { t0=$(case_now)
+        vm_start dst "$bin" "$n" "$app" "${drv[@]}" -loadvm s1 &&
+            echo "migrate: -loadvm vcpus=$n restore-ms=$(($(case_now) - t0))"; } || ok=0
     [ $ok = 0 ] || run_on dst 3 || ok=0
     [ $ok = 0 ] || [ "$rs" != reset ] || { census_again dst && run_on dst 2; } || ok=0
     [ $ok = 0 ] || verdict dst || ok=0

@@ -18,5 +18,10 @@
 here=$(dirname "$0")
 payload=$build/guest/census.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
-lab_cases arm64 5400 "$here/migrate.cases" 1800 "$payload"
+# savevm's disk: an empty qcow2 made by the fork's qemu-img here (the lab
+# has no qemu-img of its own)
+img=$build/bin/qemu-img
+[ -x "$img" ] || fail "no $img (make)"
+"$img" create -q -f qcow2 "$tmp/snap.qcow2" 64M || fail "qemu-img create failed"
+lab_cases arm64 5400 "$here/migrate.cases" 1800 "$payload" "$tmp/snap.qcow2"
 exit $failed

@@ -18,6 +18,11 @@ payload=$build/guest/census.bin
 [ -f "$payload" ] || fail "no $payload (make guest)"
 QEMU=$(qemu_bin aarch64) || exit 1
 export QEMU QL_LAB_BACKEND=host QL_CASES=migrate.cases QL_CASE_SECS=300
-lab_half arm64 900 "$top/tests/lab-arm64/migrate.lab.sh" "$here/migrate.cases" "$payload"
+# savevm's disk: an empty qcow2 made by the fork's qemu-img here (the lab
+# has no qemu-img of its own)
+img=$build/bin/qemu-img
+[ -x "$img" ] || fail "no $img (make)"
+"$img" create -q -f qcow2 "$tmp/snap.qcow2" 64M || fail "qemu-img create failed"
+lab_half arm64 900 "$top/tests/lab-arm64/migrate.lab.sh" "$here/migrate.cases" "$payload" "$tmp/snap.qcow2"
 cases_check "$here/migrate.cases"
 exit $failed
