@@ -5,7 +5,9 @@
 # each; top-level files form one series of their own) as an upstream-style
 # patch set in OUT/TOPIC (default build/submit):
 # - the topic is applied alone on the base (so it must be self-contained),
-#   every commit re-authored and signed off by the submitter;
+#   every commit re-authored and signed off by the submitter; a topic whose
+#   cover letter has "Based-on: TOPIC" lines is applied on those earlier
+#   topics instead, and the cover letter names them;
 # - numbered [PATCH vN n/m] with a cover letter from docs/cover-letters/
 #   TOPIC.txt (first line: subject; the rest: body; the base release named);
 # - To: qemu-devel, Cc: what scripts/get_maintainer.pl of the applied tree
@@ -112,6 +114,15 @@ while IFS= read -r topic; do
     esac
     cover=$covers/$label.txt
     [ -f "$cover" ] || die "no cover letter text $cover for the topic '$label'"
+    # "Based-on: TOPIC": a series this one needs (QEMU's cover letters name
+    # it by message id): applied first, already written and checked above
+    mapfile -t deps < <(sed -n 's/^Based-on: *\([A-Za-z0-9._-]*\) *$/\1/p' "$cover")
+    based=()
+    for dep in "${deps[@]}"; do
+        [ -f "$out/$dep/v$version-0000-cover-letter.patch" ] ||
+            die "topic '$label' is based on '$dep', which is not a submitted topic before it in patches/series"
+        based+=("$dep=$(head -1 "$covers/$dep.txt" | sed 's/^RFC: //')")
+    done
     # A cover letter whose subject line starts with "RFC: " posts the
     # series as [RFC PATCH].
     prefix=PATCH
@@ -122,19 +133,30 @@ while IFS= read -r topic; do
     # (trace-events, meson.build lists) is merged back onto the base alone;
     # what is written is then generated against the base.
     at base
+    for dep in "${deps[@]}"; do
+        while read -r f; do
+            git -C "$wt/tree" am -3 -q --keep-cr "$patches/$f" >"$wt/am.log" 2>&1 || {
+                git -C "$wt/tree" am --abort >/dev/null 2>&1 || true
+                die "topic '$label': its base topic '$dep' does not apply: patches/$f"
+            }
+        done < <(topic_patches "$dep")
+    done
+    start=$(git -C "$wt/tree" rev-parse HEAD)
+    alone="on the base alone"
+    [ ${#deps[@]} = 0 ] || alone="on the base with ${deps[*]}"
     for f in "${files[@]}"; do
         git -C "$wt/tree" am -3 -q --keep-cr "$patches/$f" >"$wt/am.log" 2>&1 || {
             git -C "$wt/tree" am --abort >/dev/null 2>&1 || true
-            die "topic '$label' does not apply on the base alone: patches/$f: $(grep -m1 '^error:' "$wt/am.log" || tail -1 "$wt/am.log")"
+            die "topic '$label' does not apply $alone: patches/$f: $(grep -m1 '^error:' "$wt/am.log" || tail -1 "$wt/am.log")"
         }
     done
     # The submitter is the author; sign-off.
     git -C "$wt/tree" -c core.hooksPath=/dev/null rebase -q --exec \
-        'git commit -q --amend --no-edit --reset-author --signoff' base >"$wt/rebase.log" 2>&1 ||
+        'git commit -q --amend --no-edit --reset-author --signoff' "$start" >"$wt/rebase.log" 2>&1 ||
         die "topic '$label': re-authoring failed: $(tail -1 "$wt/rebase.log")"
     # Recipients, from MAINTAINERS.
     rcpt=()
-    cc="$(cd "$wt/tree" && git format-patch -q --stdout base..HEAD |
+    cc="$(cd "$wt/tree" && git format-patch -q --stdout "$start"..HEAD |
          ./scripts/get_maintainer.pl --no-rolestats --no-git --no-git-fallback 2>/dev/null || true)"
     rcpt+=(--to=qemu-devel@nongnu.org)
     while IFS= read -r a; do
@@ -144,12 +166,17 @@ while IFS= read -r topic; do
     mkdir -p "$d"
     git -C "$wt/tree" -c diff.noprefix=false -c diff.mnemonicPrefix=false \
         format-patch -q --cover-letter --suffix=.patch -v "$version" --numbered \
-        --thread=shallow --subject-prefix="$prefix" "${rcpt[@]}" -o "$d" base..HEAD
+        --thread=shallow --subject-prefix="$prefix" "${rcpt[@]}" -o "$d" "$start"..HEAD
     cl=$(ls "$d"/v"$version"-0000-cover-letter.patch)
-    /usr/bin/python3 - "$cl" "$cover" "$upver" <<'PY'
-import sys
+    /usr/bin/python3 - "$cl" "$cover" "$upver" "${based[@]}" <<'PY'
+import re, sys
 path, cover, upver = sys.argv[1:4]
+based = dict(a.split("=", 1) for a in sys.argv[4:])
 lines = open(cover).read().rstrip("\n").split("\n")
+for i, line in enumerate(lines):
+    m = re.match(r"Based-on: *(\S+) *$", line)
+    if m and m.group(1) in based:
+        lines[i] = 'Based-on: the series "%s", posted with this one' % based[m.group(1)]
 subject, body = lines[0].strip(), "\n".join(lines[1:]).strip("\n")
 if subject.startswith("RFC: "):
     subject = subject[len("RFC: "):]
@@ -181,7 +208,8 @@ PY
     # What is written must apply to upstream's release itself: the bare
     # orig tree, without the pin's build-only patches.
     at orig
-    for p in "$d"/v"$version"-0*.patch; do
+    for p in $(for dep in "${deps[@]}"; do ls "$out/$dep"/v"$version"-0*.patch | grep -v -- -0000-cover-letter; done) \
+             "$d"/v"$version"-0*.patch; do
         [ "$p" = "$cl" ] && continue
         git -C "$wt/tree" am -q --keep-cr "$p" >"$wt/am.log" 2>&1 || {
             git -C "$wt/tree" am --abort >/dev/null 2>&1 || true

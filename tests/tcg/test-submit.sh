@@ -186,3 +186,34 @@ grep -q '^Subject: \[RFC PATCH v2 0/2\] hw/core: y and z$' "$c/v2-0000-cover-let
     grep -q '^Subject: \[RFC PATCH v2 1/2\] hw/core: add y$' "$c/v2-0001-hw-core-add-y.patch" ||
     { grep Subject "$c"/*.patch; fail "the RFC prefix"; }
 ok "a fork-* topic is not submitted; an 'RFC: ' cover subject gives [RFC PATCH]"
+
+# A topic that needs an earlier one (its patch changes what core's add):
+# refused on the base alone; with "Based-on: core" in its cover letter it
+# is applied on core, only its own patch is written, the cover letter names
+# core's series, and core's patches and its own apply to orig in turn.
+printf '/* SPDX-License-Identifier: GPL-2.0-or-later */\n\nint x;\nint y;\nint z;\nint w;\n' >"$tree/hw/core/demo.c"
+git -C "$tree" commit -q -am "hw/core: add w" -m "Needs z."
+mkdir -p "$tmp/patches/dep"
+git -C "$tree" -c diff.noprefix=false format-patch -q -1 --zero-commit --no-signature --suffix=.patch \
+    --stdout >"$tmp/patches/dep/0001-hw-core-add-w.patch"
+printf '\n# dep\ndep/0001-hw-core-add-w.patch\n' >>"$tmp/patches/series"
+"$top/scripts/prepare-tree.sh" --force >/dev/null
+git -C "$tree" tag -f orig base >/dev/null
+printf 'hw/core: w\n\nThe w body line.\n' >"$tmp/covers/dep.txt"
+refused "a topic that needs another was written without Based-on"
+grep -q "topic 'dep' does not apply on the base alone: patches/dep/0001-hw-core-add-w.patch" "$tmp/log" ||
+    { cat "$tmp/log"; fail "the topic that does not apply alone is not named"; }
+printf 'hw/core: w\n\nThe w body line.\n\nBased-on: nosuch\n' >"$tmp/covers/dep.txt"
+refused "a Based-on topic that does not exist was accepted"
+grep -q "topic 'dep' is based on 'nosuch', which is not a submitted topic before it" "$tmp/log" ||
+    { cat "$tmp/log"; fail "the unknown Based-on topic is not named"; }
+printf 'hw/core: w\n\nThe w body line.\n\nBased-on: core\n' >"$tmp/covers/dep.txt"
+as "Jane Submitter" jane@submitter.dev submit || { cat "$tmp/log"; fail "submit of a topic based on another"; }
+dd=$tmp/out/dep
+[ "$(ls "$dd")" = "$(printf 'v2-0000-cover-letter.patch\nv2-0001-hw-core-add-w.patch')" ] || fail "dep: $(ls "$dd")"
+grep -q '^Subject: \[PATCH v2 0/1\] hw/core: w$' "$dd/v2-0000-cover-letter.patch" &&
+    grep -q '^Based-on: the series "hw/core: y and z", posted with this one$' "$dd/v2-0000-cover-letter.patch" ||
+    { cat "$dd/v2-0000-cover-letter.patch"; fail "the dep cover letter"; }
+grep -q '^+int w;$' "$dd/v2-0001-hw-core-add-w.patch" && ! grep -q '^+int z;$' "$dd/v2-0001-hw-core-add-w.patch" ||
+    fail "the dep patch holds more than its own change"
+ok "a topic with 'Based-on: TOPIC' is applied on that topic; alone it is refused; an unknown one is named"
