@@ -9,7 +9,8 @@
 # duplicated SGIs; the byte 'v' on its serial line asks for the verdict
 # ("run: verdict ok checks=K"), after which it powers off.
 #
-# Steps (BIN: the QEMU binary; N: vCPUs; T, C: tick-ms and check-ms):
+# Steps (BIN: the QEMU binary, for live and file also SRC,DST for two;
+# N: vCPUs; T, C: tick-ms and check-ms):
 #   live BIN N T C [reset]  the guest runs; a second process of BIN waits
 #                        with -incoming unix:; migrate while the guest runs;
 #                        on the destination the checks go on, then the
@@ -22,6 +23,10 @@
 #                        loadvm in the same process (the guest goes back
 #                        to the snapshot and runs on); quit; a fresh
 #                        process started with -loadvm runs on
+#   limit BIN N T C      the destination runs under the fault-injection
+#                        shim with MG_DST_SHIM (a host vCPU limit below N):
+#                        it refuses to start, the source's migrate fails and
+#                        its guest runs on
 #   refuse BIN N N2 T C  the destination has N2 vCPUs: it must exit 1, the
 #                        source's migration fail and its guest run on
 #   truncate BIN N T C   the file cut in half: the destination exits 1; the
@@ -56,7 +61,12 @@ vm_start() {
     mkfifo "$d/$n.qmp.in" "$d/$n.qmp.out" "$d/$n.tty"
     # read-write opens: none of them waits for QEMU
     eval "exec {${n}_I}<>\"$d/$n.qmp.in\" {${n}_O}<>\"$d/$n.qmp.out\" {${n}_T}<>\"$d/$n.tty\""
-    "$bin" "${Q[@]}" -smp "$cpus" -append "$app" \
+    # MG_DST_SHIM: KVMFAULT_* settings for the destination alone, through
+    # the fault-injection shim (lab/kvmfault.c)
+    local pre=()
+    [ "$n" != dst ] || [ -z "${MG_DST_SHIM:-}" ] ||
+        pre=(env LD_PRELOAD="${QL_SHIMS:-/usr/lib}/kvmfault.so" $MG_DST_SHIM)
+    "${pre[@]}" "$bin" "${Q[@]}" -smp "$cpus" -append "$app" \
         -chardev "file,id=ser,path=$d/$n.ser,input-path=$d/$n.tty" -serial chardev:ser \
         -chardev "pipe,id=qmp,path=$d/$n.qmp" -mon chardev=qmp,mode=control \
         "$@" 2>"$d/$n.err" &
@@ -64,14 +74,19 @@ vm_start() {
     qmp "$n" '{"execute":"qmp_capabilities"}' return
 }
 # qmp NAME JSON WANT: send, read until a line containing WANT (the line in
-# $reply); an error answer fails
+# $reply); an error answer fails, and so does the process ending
 qmp() {
-    local i o line
-    eval "i=\$${1}_I o=\$${1}_O"
+    local i o pid line t=0
+    eval "i=\$${1}_I o=\$${1}_O pid=\$${1}_PID"
     echo "$2" >&"$i"
-    while read -r -t "$W" -u "$o" line; do
-        case $line in *'"error"'*) echo "QMP $1: $line" >&2; return 1 ;;
-                      *"$3"*) reply=$line; return 0 ;; esac
+    while [ $t -lt "$W" ]; do
+        if read -r -t 1 -u "$o" line; then
+            case $line in *'"error"'*) echo "QMP $1: $line" >&2; return 1 ;;
+                          *"$3"*) reply=$line; return 0 ;; esac
+            continue
+        fi
+        kill -0 "$pid" 2>/dev/null || { echo "QMP $1: the process ended" >&2; return 1; }
+        t=$((t + 1))
     done
     echo "QMP $1: no answer with $3" >&2
     return 1
@@ -159,18 +174,19 @@ step=${1:-}
 [ -z "$step" ] || trap 'kill -9 ${src_PID:-} ${dst_PID:-} 2>/dev/null' EXIT
 case $step in
 live|file)
-    bin=$2 n=$3 app="run tick-ms=$4 check-ms=$5${MG_APPEND:+ $MG_APPEND}" rs=${6:-}
+    # BIN may be SRC,DST: the destination another QEMU (base and fork)
+    bin=${2%%,*} bin2=${2#*,} n=$3 app="run tick-ms=$4 check-ms=$5${MG_APPEND:+ $MG_APPEND}" rs=${6:-}
     ok=1
     vm_start src "$bin" "$n" "$app" && started src || ok=0
     if [ $ok = 1 ] && [ "$step" = live ]; then
-        vm_start dst "$bin" "$n" "$app" -incoming "unix:$d/sock" &&
+        vm_start dst "$bin2" "$n" "$app" -incoming "unix:$d/sock" &&
             qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"unix:$d/sock\"}}" return &&
             migrated src && mig_times src "live vcpus=$n" && stop src || ok=0
     elif [ $ok = 1 ]; then
         qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"file:$d/state\"}}" return &&
             migrated src && mig_times src "to-file vcpus=$n bytes=$(stat -c %s "$d/state")" && stop src || ok=0
         [ $ok = 0 ] || { t0=$(case_now)
-            vm_start dst "$bin" "$n" "$app" -incoming "file:$d/state" && migrated dst &&
+            vm_start dst "$bin2" "$n" "$app" -incoming "file:$d/state" && migrated dst &&
             echo "migrate: from-file vcpus=$n restore-ms=$(($(case_now) - t0))"; } || ok=0
     fi
     [ $ok = 0 ] || run_on dst 3 || ok=0
@@ -198,6 +214,28 @@ savevm)
     [ $ok = 0 ] || run_on dst 3 || ok=0
     [ $ok = 0 ] || [ "$rs" != reset ] || { census_again dst && run_on dst 2; } || ok=0
     [ $ok = 0 ] || verdict dst || ok=0
+    show src
+    [ -z "${dst_PID:-}" ] || show dst
+    [ $ok = 1 ]
+    exit ;;
+limit)
+    # the destination, under the shim's MG_DST_SHIM, refuses to start; the
+    # source's migrate then fails and its guest runs on
+    bin=$2 n=$3 app="run tick-ms=$4 check-ms=$5"
+    ok=1
+    vm_start src "$bin" "$n" "$app" && started src || ok=0
+    if [ $ok = 1 ]; then
+        if vm_start dst "$bin" "$n" "$app" -incoming "unix:$d/sock"; then
+            echo "the destination started" >&2; ok=0
+        fi
+        wait "$dst_PID"
+        echo "dest-exit=$?"
+        if qmp src "{\"execute\":\"migrate\",\"arguments\":{\"uri\":\"unix:$d/sock\"}}" return &&
+           migrated src; then
+            echo "the migration completed" >&2; ok=0
+        fi
+    fi
+    [ $ok = 0 ] || { run_on src 3 && verdict src; } || ok=0
     show src
     [ -z "${dst_PID:-}" ] || show dst
     [ $ok = 1 ]
