@@ -10,9 +10,13 @@
 # between two fork processes over a unix socket while the guest runs, and
 # migration to a file restored into a fresh process; system_reset on the
 # destination and the census again; query-migrate's total time and
-# downtime in the output.  Faults at 64: fewer vCPUs on the destination, a
-# truncated file, a cancelled and a dropped (SIGKILL) migration: the
-# destination fails and the source's guest passes its checks afterwards.
+# downtime in the output; savevm and loadvm on a qcow2 disk, in the same
+# process and into a fresh one (-loadvm); live migration base to fork and
+# fork to base at virt-10.2 (64).  Faults at 64: fewer vCPUs on the
+# destination (refused with both numbers), a host limit below the source's
+# (fault injection), a truncated file, a cancelled and a dropped (SIGKILL)
+# migration; fewer vCPUs at 512: the destination fails and the source's
+# guest passes its checks afterwards.
 . "$(dirname "$0")/../lib/test.sh"
 . "$top/tests/lib/lab.sh"
 here=$(dirname "$0")

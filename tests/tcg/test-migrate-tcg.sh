@@ -8,7 +8,8 @@
 # tests/lab-arm64/migrate.lab.sh, which the KVM lab runs at 2, 64 and 512:
 # live migration over a unix socket with system_reset and the census again
 # on the destination; migration to a file and restore into a fresh
-# process; a destination with fewer vCPUs, a truncated file and a
+# process; savevm, loadvm and -loadvm on a qcow2 disk; a destination with
+# fewer vCPUs (refused with both numbers), a truncated file and a
 # cancelled migration: the destination exits 1 and the source's guest
 # passes its checks afterwards.
 . "$(dirname "$0")/../lib/test.sh"
