@@ -116,9 +116,12 @@ while IFS= read -r topic; do
     [ -f "$cover" ] || die "no cover letter text $cover for the topic '$label'"
     # "Based-on: TOPIC": a series this one needs (QEMU's cover letters name
     # it by message id): applied first, already written and checked above
-    mapfile -t deps < <(sed -n 's/^Based-on: *\([A-Za-z0-9._-]*\) *$/\1/p' "$cover")
+    mapfile -t deps < <(sed -n 's/^Based-on: *\([^ ]*\) *$/\1/p' "$cover" | awk '!seen[$0]++')
     based=()
     for dep in "${deps[@]}"; do
+        [[ $dep =~ ^[A-Za-z0-9._-]+$ ]] || die "topic '$label': 'Based-on: $dep' does not name a topic"
+        ! grep -q '^Based-on:' "$covers/$dep.txt" 2>/dev/null ||
+            die "topic '$label' is based on '$dep', which is based on another topic: name every topic it needs in the cover letter of '$label', not a chain"
         [ -f "$out/$dep/v$version-0000-cover-letter.patch" ] ||
             die "topic '$label' is based on '$dep', which is not a submitted topic before it in patches/series"
         based+=("$dep=$(head -1 "$covers/$dep.txt" | sed 's/^RFC: //')")
@@ -176,11 +179,15 @@ lines = open(cover).read().rstrip("\n").split("\n")
 for i, line in enumerate(lines):
     m = re.match(r"Based-on: *(\S+) *$", line)
     if m and m.group(1) in based:
-        lines[i] = 'Based-on: the series "%s", posted with this one' % based[m.group(1)]
+        # prose, not the tag: patchew reads "Based-on:" as a message id
+        lines[i] = 'This series depends on the series "%s", posted with it.' % based[m.group(1)]
 subject, body = lines[0].strip(), "\n".join(lines[1:]).strip("\n")
 if subject.startswith("RFC: "):
     subject = subject[len("RFC: "):]
-body += "\n\nThis series applies to QEMU v%s." % upver
+if based:
+    body += "\n\nThis series applies to QEMU v%s with the series above." % upver
+else:
+    body += "\n\nThis series applies to QEMU v%s." % upver
 text = open(path).read()
 if "*** SUBJECT HERE ***" not in text or "*** BLURB HERE ***" not in text:
     sys.exit("submit: error: unexpected cover letter template from git")

@@ -168,6 +168,25 @@ census_again() {
 started() {  # NAME: the guest's run phase passed its first 2 checks
     run_on "$1" 2 || { echo "the guest did not get to its run phase" >&2; return 1; }
 }
+# dst_runs_on: unless a step failed (ok=0), the destination's guest passes 3
+# more checks (with rs=reset: system_reset, the census again, 2 more), then
+# its verdict; both processes' output; 0 if all passed
+dst_runs_on() {
+    [ $ok = 0 ] || run_on dst 3 || ok=0
+    [ $ok = 0 ] || [ "$rs" != reset ] || { census_again dst && run_on dst 2; } || ok=0
+    [ $ok = 0 ] || verdict dst || ok=0
+    show src
+    [ -z "${dst_PID:-}" ] || show dst
+    [ $ok = 1 ]
+}
+# src_runs_on: the same for the source's guest after a refused or failed
+# migration: still running, 3 more checks pass, then its verdict
+src_runs_on() {
+    [ $ok = 0 ] || { run_on src 3 && verdict src; } || ok=0
+    show src
+    [ -z "${dst_PID:-}" ] || show dst
+    [ $ok = 1 ]
+}
 
 step=${1:-}
 # a step that fails leaves no QEMU behind
@@ -176,6 +195,8 @@ case $step in
 live|file)
     # BIN may be SRC,DST: the destination another QEMU (base and fork)
     bin=${2%%,*} bin2=${2#*,} n=$3 app="run tick-ms=$4 check-ms=$5${MG_APPEND:+ $MG_APPEND}" rs=${6:-}
+    command -v "$bin" >/dev/null && command -v "$bin2" >/dev/null ||
+        { echo "no QEMU binary '$bin' or '$bin2' here" >&2; exit 1; }
     ok=1
     vm_start src "$bin" "$n" "$app" && started src || ok=0
     if [ $ok = 1 ] && [ "$step" = live ]; then
@@ -189,12 +210,7 @@ live|file)
             vm_start dst "$bin2" "$n" "$app" -incoming "file:$d/state" && migrated dst &&
             echo "migrate: from-file vcpus=$n restore-ms=$(($(case_now) - t0))"; } || ok=0
     fi
-    [ $ok = 0 ] || run_on dst 3 || ok=0
-    [ $ok = 0 ] || [ "$rs" != reset ] || { census_again dst && run_on dst 2; } || ok=0
-    [ $ok = 0 ] || verdict dst || ok=0
-    show src
-    [ -z "${dst_PID:-}" ] || show dst
-    [ $ok = 1 ]
+    dst_runs_on
     exit ;;
 savevm)
     bin=$2 n=$3 app="run tick-ms=$4 check-ms=$5${MG_APPEND:+ $MG_APPEND}" rs=${6:-}
@@ -211,12 +227,7 @@ savevm)
     [ $ok = 0 ] || { t0=$(case_now)
         vm_start dst "$bin" "$n" "$app" "${drv[@]}" -loadvm s1 &&
             echo "migrate: -loadvm vcpus=$n restore-ms=$(($(case_now) - t0))"; } || ok=0
-    [ $ok = 0 ] || run_on dst 3 || ok=0
-    [ $ok = 0 ] || [ "$rs" != reset ] || { census_again dst && run_on dst 2; } || ok=0
-    [ $ok = 0 ] || verdict dst || ok=0
-    show src
-    [ -z "${dst_PID:-}" ] || show dst
-    [ $ok = 1 ]
+    dst_runs_on
     exit ;;
 limit)
     # the destination, under the shim's MG_DST_SHIM, refuses to start; the
@@ -226,7 +237,9 @@ limit)
     vm_start src "$bin" "$n" "$app" && started src || ok=0
     if [ $ok = 1 ]; then
         if vm_start dst "$bin" "$n" "$app" -incoming "unix:$d/sock"; then
+            # the limit did not hold (no shim?): it waits for a stream
             echo "the destination started" >&2; ok=0
+            kill -9 "$dst_PID"
         fi
         wait "$dst_PID"
         echo "dest-exit=$?"
@@ -235,10 +248,7 @@ limit)
             echo "the migration completed" >&2; ok=0
         fi
     fi
-    [ $ok = 0 ] || { run_on src 3 && verdict src; } || ok=0
-    show src
-    [ -z "${dst_PID:-}" ] || show dst
-    [ $ok = 1 ]
+    src_runs_on
     exit ;;
 refuse|truncate|cancel|drop)
     bin=$2 n=$3
@@ -273,11 +283,7 @@ refuse|truncate|cancel|drop)
             qmp src '{"execute":"cont"}' return || ok=0
         fi ;;
     esac
-    # the source's guest: still running, its checks pass
-    [ $ok = 0 ] || { run_on src 3 && verdict src; } || ok=0
-    show src
-    [ -z "${dst_PID:-}" ] || show dst
-    [ $ok = 1 ]
+    src_runs_on
     exit ;;
 esac
 mkdir -p "$QL_CASE_TMP"

@@ -212,7 +212,8 @@ as "Jane Submitter" jane@submitter.dev submit || { cat "$tmp/log"; fail "submit 
 dd=$tmp/out/dep
 [ "$(ls "$dd")" = "$(printf 'v2-0000-cover-letter.patch\nv2-0001-hw-core-add-w.patch')" ] || fail "dep: $(ls "$dd")"
 grep -q '^Subject: \[PATCH v2 0/1\] hw/core: w$' "$dd/v2-0000-cover-letter.patch" &&
-    grep -q '^Based-on: the series "hw/core: y and z", posted with this one$' "$dd/v2-0000-cover-letter.patch" ||
+    grep -q '^This series depends on the series "hw/core: y and z", posted with it\.$' "$dd/v2-0000-cover-letter.patch" &&
+    grep -q "^This series applies to QEMU v$upver with the series above\.\$" "$dd/v2-0000-cover-letter.patch" ||
     { cat "$dd/v2-0000-cover-letter.patch"; fail "the dep cover letter"; }
 grep -q '^+int w;$' "$dd/v2-0001-hw-core-add-w.patch" && ! grep -q '^+int z;$' "$dd/v2-0001-hw-core-add-w.patch" ||
     fail "the dep patch holds more than its own change"
