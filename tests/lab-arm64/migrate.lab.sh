@@ -168,11 +168,31 @@ census_again() {
 started() {  # NAME: the guest's run phase passed its first 2 checks
     run_on "$1" 2 || { echo "the guest did not get to its run phase" >&2; return 1; }
 }
+# resumed NAME: its guest carried on from a saved state, not booted again:
+# the first line of its serial is a check (no census before it) numbered 2
+# or more (states are saved after at least 2 checks)
+resumed() {
+    local k
+    k=$(tr -d '\r' <"$d/$1.ser" | grep -m1 '^run: check=\|^census:' | sed -n 's/^run: check=\([0-9]*\) .*/\1/p')
+    [ "${k:-0}" -ge 2 ] && return 0
+    echo "$1: the guest did not resume (first line: $(head -1 "$d/$1.ser"))" >&2
+    return 1
+}
+# went_back NAME LINES K: after line LINES of its serial (where the last
+# check was K) the guest's first check is numbered K or less: it went back
+went_back() {
+    local k
+    k=$(tail -n +"$(($2 + 1))" "$d/$1.ser" | tr -d '\r' | sed -n 's/^run: check=\([0-9]*\) .*/\1/p' | head -1)
+    [ -n "$k" ] && [ "$k" -le "$3" ] && return 0
+    echo "$1: after loadvm the first check is ${k:-none}, not one of 0..$3 again" >&2
+    return 1
+}
+last_check() { tr -d '\r' <"$d/$1.ser" | sed -n 's/^run: check=\([0-9]*\) .*/\1/p' | tail -1; }
 # dst_runs_on: unless a step failed (ok=0), the destination's guest passes 3
 # more checks (with rs=reset: system_reset, the census again, 2 more), then
 # its verdict; both processes' output; 0 if all passed
 dst_runs_on() {
-    [ $ok = 0 ] || run_on dst 3 || ok=0
+    [ $ok = 0 ] || { run_on dst 3 && resumed dst; } || ok=0
     [ $ok = 0 ] || [ "$rs" != reset ] || { census_again dst && run_on dst 2; } || ok=0
     [ $ok = 0 ] || verdict dst || ok=0
     show src
@@ -221,9 +241,10 @@ savevm)
     [ $ok = 0 ] || { t0=$(case_now); hmp src "savevm s1" &&
         echo "migrate: savevm vcpus=$n ms=$(($(case_now) - t0)) bytes=$(stat -c %s "$d/disk.qcow2")"; } || ok=0
     [ $ok = 0 ] || run_on src 2 || ok=0
+    lines=$(wc -l <"$d/src.ser") k=$(last_check src)
     [ $ok = 0 ] || { t0=$(case_now); hmp src "loadvm s1" &&
         echo "migrate: loadvm vcpus=$n ms=$(($(case_now) - t0))"; } || ok=0
-    [ $ok = 0 ] || { run_on src 2 && stop src; } || ok=0
+    [ $ok = 0 ] || { run_on src 2 && went_back src "$lines" "$k" && stop src; } || ok=0
     [ $ok = 0 ] || { t0=$(case_now)
         vm_start dst "$bin" "$n" "$app" "${drv[@]}" -loadvm s1 &&
             echo "migrate: -loadvm vcpus=$n restore-ms=$(($(case_now) - t0))"; } || ok=0
